@@ -1,6 +1,8 @@
 //! Captured frames: what a camera delivered at one physics step.
 
-use image::RgbImage;
+use std::path::Path;
+
+use image::{ImageBuffer, ImageError, Luma, RgbImage};
 
 use super::camera::CameraModel;
 
@@ -58,4 +60,64 @@ pub struct Frame {
     pub rgb: RgbImage,
     pub depth: DepthImage,
     pub instances: InstanceImage,
+}
+
+impl Frame {
+    /// Writes `STEM_rgb.png` (8-bit sRGB), `STEM_depth.png` (16-bit grayscale millimetres,
+    /// 0 where no geometry, saturating at 65535) and `STEM_ids.png` (16-bit instance ids) into
+    /// `dir`, creating it if needed.
+    pub fn save_png(&self, dir: &Path, stem: &str) -> Result<(), ImageError> {
+        std::fs::create_dir_all(dir)?;
+        self.rgb.save(dir.join(format!("{stem}_rgb.png")))?;
+        self.depth
+            .to_millimetres()
+            .save(dir.join(format!("{stem}_depth.png")))?;
+        let ids: ImageBuffer<Luma<u16>, Vec<u16>> = ImageBuffer::from_raw(
+            self.instances.width,
+            self.instances.height,
+            self.instances.data.clone(),
+        )
+        .expect("instance data length matches its size");
+        ids.save(dir.join(format!("{stem}_ids.png")))?;
+        Ok(())
+    }
+}
+
+impl DepthImage {
+    /// 16-bit depth in millimetres: 0 where no geometry, geometry closer than 1 mm as 1, and
+    /// depths beyond 65.535 m as 65535.
+    pub fn to_millimetres(&self) -> ImageBuffer<Luma<u16>, Vec<u16>> {
+        let data = self
+            .data
+            .iter()
+            .map(|&metres| {
+                if metres.is_finite() {
+                    (metres * 1000.0).round().clamp(1.0, f32::from(u16::MAX)) as u16
+                } else {
+                    0
+                }
+            })
+            .collect();
+        ImageBuffer::from_raw(self.width, self.height, data)
+            .expect("depth data length matches its size")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_millimetres_saturate_and_mark_background() {
+        let depth = DepthImage {
+            width: 4,
+            height: 1,
+            data: vec![f32::INFINITY, 1.2345, 70.0, 0.0001],
+        };
+        let millimetres = depth.to_millimetres();
+        assert_eq!(millimetres.get_pixel(0, 0).0, [0]);
+        assert_eq!(millimetres.get_pixel(1, 0).0, [1235]);
+        assert_eq!(millimetres.get_pixel(2, 0).0, [u16::MAX]);
+        assert_eq!(millimetres.get_pixel(3, 0).0, [1]);
+    }
 }

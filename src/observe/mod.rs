@@ -2,6 +2,7 @@
 
 pub mod camera;
 pub mod frame;
+pub mod render;
 
 pub use camera::{CameraModel, CameraPose, Intrinsics};
 pub use frame::{DepthImage, Frame, InstanceImage};
