@@ -42,7 +42,7 @@ fn material(color: [f32; 3]) -> Material {
     }
 }
 
-/// A table (support 0), a red box (object 0) and a blue cylinder (object 1).
+/// Builds a table (support 0), a red box (object 0) and a blue cylinder (object 1).
 fn bodies() -> Vec<VisualBody> {
     vec![
         VisualBody {
@@ -338,4 +338,43 @@ fn saved_pngs_round_trip() {
     let millimetres = f32::from(depth.get_pixel(pixel.0, pixel.1).0[0]);
     assert!((millimetres - 1000.0 * frame.depth.get(pixel.0, pixel.1)).abs() <= 0.5);
     assert_eq!(depth.get_pixel(0, 0).0, [0], "background depth is 0");
+}
+
+#[test]
+fn off_centre_intrinsics_match_projection() {
+    let _gpu = GPU.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut renderer = renderer();
+    // Non-square pixels and a principal point far from the image centre.
+    let camera = CameraModel {
+        intrinsics: Intrinsics {
+            width: SIZE.width,
+            height: SIZE.height,
+            fx: 190.0,
+            fy: 240.0,
+            cx: 90.0,
+            cy: 140.0,
+        },
+        pose: CameraPose::look_at(Vec3::new(1.1, 0.3, 1.3), Vec3::new(0.5, 0.0, 0.75)),
+    };
+    let box_xy = Vec2::new(0.45, 0.05);
+    let frame = capture_one(&mut renderer, &poses(box_xy, 0.0), camera);
+
+    let top = table_top() + BOX_SIZE.z;
+    let centre = box_xy.extend(top);
+    for (fx, fy) in [(0.0f32, 0.0f32), (-0.35, -0.35), (0.35, 0.35), (-0.35, 0.35), (0.35, -0.35)] {
+        let point = centre + Vec3::new(fx * BOX_SIZE.x, fy * BOX_SIZE.y, 0.0);
+        let pixel = pixel_of(&camera, point);
+        assert_eq!(frame.instances.get(pixel.0, pixel.1), 1, "id at {pixel:?}");
+        assert_red(&frame, pixel);
+        let expected = plane_depth(&camera, pixel, top);
+        let depth = frame.depth.get(pixel.0, pixel.1);
+        assert!(
+            (depth - expected).abs() < 0.01,
+            "depth at {pixel:?}: rendered {depth} m, analytic {expected} m"
+        );
+    }
+    // The table shows 3 cm in front of the box's +X face, which faces the camera.
+    let beyond = centre + Vec3::new(0.5 * BOX_SIZE.x + 0.03, 0.0, -BOX_SIZE.z);
+    let pixel = pixel_of(&camera, beyond);
+    assert_eq!(frame.instances.get(pixel.0, pixel.1), SUPPORT_ID_BASE, "table at {pixel:?}");
 }

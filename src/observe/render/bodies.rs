@@ -64,7 +64,7 @@ pub struct VisualPart {
 }
 
 impl VisualPart {
-    /// A part whose frame is the body frame.
+    /// Creates a part whose frame is the body frame.
     pub fn at_origin(geometry: Geometry, material: Material) -> Self {
         Self {
             geometry,
@@ -75,7 +75,7 @@ impl VisualPart {
     }
 }
 
-/// One rigid body as the renderer sees it.
+/// One rigid body as the renderer draws it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VisualBody {
     pub kind: BodyKind,

@@ -1,55 +1,40 @@
 //! The headless renderer: a windowless Bevy app that is updated by hand, once per capture.
 //!
-//! Each view has two cameras with the same pose and projection: a colour camera on
-//! [`COLOR_LAYER`] that renders the PBR meshes into an `Rgba8UnormSrgb` image, and an id/depth
-//! camera on [`ID_DEPTH_LAYER`] that renders unlit duplicates into an `Rgba32Float` image.
-//! Identical geometry and matrices rasterise to identical pixels, so depth and ids line up with
-//! the colour pixels. Both images are copied to the CPU with Bevy's [`Readback`] in the same
+//! Each view renders twice from the same pose and projection (see `views`): PBR meshes into a
+//! colour image and unlit duplicates into an id/depth image. Identical geometry and matrices
+//! rasterise to identical pixels, so depth and ids line up with the colour pixels. Both images are copied to the CPU with Bevy's [`Readback`] in the same
 //! update that extracted the new poses, so a frame never shows an older world state.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use bevy::app::{PluginsState, SubApps};
-use bevy::asset::RenderAssetUsages;
-use bevy::camera::visibility::RenderLayers;
-use bevy::camera::{ClearColorConfig, PerspectiveProjection, Projection, RenderTarget};
-use bevy::core_pipeline::tonemapping::{DebandDither, Tonemapping};
-use bevy::image::Image;
 use bevy::prelude::*;
 use bevy::render::RenderPlugin;
-use bevy::render::gpu_readback::{Readback, ReadbackComplete};
+use bevy::render::gpu_readback::Readback;
 use bevy::render::pipelined_rendering::PipelinedRenderingPlugin;
-use bevy::render::render_resource::{
-    Extent3d, PollType, TextureDimension, TextureFormat, TextureUsages,
-};
+use bevy::render::render_resource::PollType;
 use bevy::render::renderer::RenderDevice;
-use bevy::render::view::Msaa;
 use bevy::window::ExitCondition;
 use bevy::winit::WinitPlugin;
 use tracing::{debug, info};
 
 use super::bodies::{BodyPose, VisualBody};
-use super::readback::{decode_color, decode_id_depth};
-use super::spawn::{
-    BodyPasses, COLOR_LAYER, ID_DEPTH_LAYER, VisualBodyPlugin, spawn_visual_body,
+use super::readback::{
+    Pass, ReadbackRequest, ReadbackStore, decode_color, decode_id_depth, store_readback,
 };
+use super::spawn::{BodyPasses, VisualBodyPlugin, spawn_visual_body};
+use super::views::{View, camera_projection, camera_transform, spawn_view};
 use super::{RenderError, adapter, lights};
 use crate::observe::camera::{CameraModel, CameraPose, Intrinsics};
 use crate::observe::frame::Frame;
 use crate::scene::{ImageSize, Light, Rgb};
 
-/// Distance of the near clipping plane, metres. Wrist cameras see the gripper from a few
-/// centimetres away.
-const NEAR_PLANE_M: f32 = 0.01;
 /// Updates pumped after a render before a missing readback counts as lost.
 const MAX_READBACK_UPDATES: u32 = 8;
 /// Warm-up frames allowed for shaders to load and pipelines to compile.
 const MAX_WARM_UP_FRAMES: u32 = 30;
-/// Allowed deviation from square pixels and a centred principal point, pixels.
-const INTRINSICS_TOLERANCE_PX: f32 = 1e-2;
 
-/// What the renderer needs besides the bodies.
+/// Renderer configuration besides the bodies.
 #[derive(Debug, Clone)]
 pub struct RenderSettings {
     /// Size of every captured image.
@@ -67,43 +52,6 @@ pub struct Renderer {
     size: ImageSize,
     bodies: Vec<Entity>,
     views: Vec<View>,
-}
-
-/// The two cameras and target images of one view.
-struct View {
-    color_camera: Entity,
-    id_depth_camera: Entity,
-    color_image: Handle<Image>,
-    id_depth_image: Handle<Image>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Pass {
-    Color,
-    IdDepth,
-}
-
-/// Marks a readback entity with the view and pass it copies.
-#[derive(Component, Debug, Clone, Copy)]
-struct ReadbackRequest {
-    view: usize,
-    pass: Pass,
-}
-
-/// Readback bytes received for the current capture, by view and pass.
-#[derive(Resource, Default)]
-struct ReadbackStore(HashMap<(usize, Pass), Vec<u8>>);
-
-fn store_readback(
-    event: On<ReadbackComplete>,
-    requests: Query<&ReadbackRequest>,
-    mut store: ResMut<ReadbackStore>,
-) {
-    if let Ok(request) = requests.get(event.entity) {
-        store
-            .0
-            .insert((request.view, request.pass), event.data.clone());
-    }
 }
 
 impl Renderer {
@@ -181,7 +129,7 @@ impl Renderer {
             });
         }
         for (camera_id, camera) in cameras {
-            self.check_intrinsics(camera_id, &camera.intrinsics)?;
+            self.check_image_size(camera_id, &camera.intrinsics)?;
         }
 
         let world = self.app.main.world_mut();
@@ -293,38 +241,17 @@ impl Renderer {
             .expect("polling the render device failed");
     }
 
-    fn check_intrinsics(&self, camera_id: &str, k: &Intrinsics) -> Result<(), RenderError> {
-        if (k.width, k.height) != (self.size.width, self.size.height) {
-            return Err(RenderError::ImageSize {
-                camera_id: camera_id.to_owned(),
-                width: k.width,
-                height: k.height,
-                expected_width: self.size.width,
-                expected_height: self.size.height,
-            });
+    fn check_image_size(&self, camera_id: &str, k: &Intrinsics) -> Result<(), RenderError> {
+        if (k.width, k.height) == (self.size.width, self.size.height) {
+            return Ok(());
         }
-        // TODO: support off-centre principal points and non-square pixels with a custom
-        // `CameraProjection` built from the full intrinsic matrix.
-        let unsupported = |reason: String| RenderError::UnsupportedIntrinsics {
+        Err(RenderError::ImageSize {
             camera_id: camera_id.to_owned(),
-            reason,
-        };
-        if (k.fx - k.fy).abs() > INTRINSICS_TOLERANCE_PX {
-            return Err(unsupported(format!(
-                "fx = {} and fy = {} differ; only square pixels are supported",
-                k.fx, k.fy
-            )));
-        }
-        let (centre_x, centre_y) = (0.5 * k.width as f32, 0.5 * k.height as f32);
-        if (k.cx - centre_x).abs() > INTRINSICS_TOLERANCE_PX
-            || (k.cy - centre_y).abs() > INTRINSICS_TOLERANCE_PX
-        {
-            return Err(unsupported(format!(
-                "principal point ({}, {}) is not the image centre ({centre_x}, {centre_y})",
-                k.cx, k.cy
-            )));
-        }
-        Ok(())
+            width: k.width,
+            height: k.height,
+            expected_width: self.size.width,
+            expected_height: self.size.height,
+        })
     }
 
     /// Creates views up to `count`; returns whether any was added.
@@ -369,7 +296,7 @@ impl Renderer {
             .insert_resource(ClearColor(Color::srgb(r, g, b)));
     }
 
-    /// Renders the bodies at their spawn poses from a camera that sees the origin until two
+    /// Renders the bodies at their spawn poses from a camera aimed at the origin until two
     /// consecutive frames agree and, if there are bodies, ids appear. The embedded id/depth
     /// shader loads asynchronously, so the first frames can miss it.
     fn warm_up(&mut self) -> Result<(), RenderError> {
@@ -393,85 +320,4 @@ impl Renderer {
             updates: MAX_WARM_UP_FRAMES,
         })
     }
-}
-
-fn spawn_view(world: &mut World, size: ImageSize, index: usize) -> View {
-    let mut images = world.resource_mut::<Assets<Image>>();
-    let color_image = images.add(target_image(size, TextureFormat::Rgba8UnormSrgb));
-    let id_depth_image = images.add(target_image(size, TextureFormat::Rgba32Float));
-    let order = index as isize;
-
-    let color_camera = world
-        .spawn((
-            Camera3d::default(),
-            Camera {
-                order,
-                clear_color: ClearColorConfig::Default,
-                ..default()
-            },
-            RenderTarget::Image(color_image.clone().into()),
-            Projection::Perspective(PerspectiveProjection::default()),
-            Transform::IDENTITY,
-            Msaa::Off,
-            // AcesFitted needs no lookup-table texture, unlike Bevy's default TonyMcMapface.
-            Tonemapping::AcesFitted,
-            DebandDither::Disabled,
-            RenderLayers::layer(COLOR_LAYER),
-        ))
-        .id();
-    let id_depth_camera = world
-        .spawn((
-            Camera3d::default(),
-            Camera {
-                order,
-                clear_color: ClearColorConfig::Custom(Color::LinearRgba(LinearRgba::NONE)),
-                ..default()
-            },
-            RenderTarget::Image(id_depth_image.clone().into()),
-            Projection::Perspective(PerspectiveProjection::default()),
-            Transform::IDENTITY,
-            Msaa::Off,
-            Tonemapping::None,
-            DebandDither::Disabled,
-            RenderLayers::layer(ID_DEPTH_LAYER),
-        ))
-        .id();
-    View {
-        color_camera,
-        id_depth_camera,
-        color_image,
-        id_depth_image,
-    }
-}
-
-/// An image that cameras render into and readbacks copy from.
-fn target_image(size: ImageSize, format: TextureFormat) -> Image {
-    let extent = Extent3d {
-        width: size.width,
-        height: size.height,
-        depth_or_array_layers: 1,
-    };
-    let mut image = Image::new_uninit(
-        extent,
-        TextureDimension::D2,
-        format,
-        RenderAssetUsages::RENDER_WORLD,
-    );
-    image.texture_descriptor.usage |= TextureUsages::RENDER_ATTACHMENT | TextureUsages::COPY_SRC;
-    image
-}
-
-fn camera_transform(pose: &CameraPose) -> Transform {
-    Transform::from_translation(pose.position).with_rotation(pose.bevy_rotation())
-}
-
-/// Bevy projection with the vertical field of view and aspect ratio of `intrinsics`.
-fn camera_projection(intrinsics: &Intrinsics) -> Projection {
-    let height = intrinsics.height as f32;
-    Projection::Perspective(PerspectiveProjection {
-        fov: 2.0 * (0.5 * height / intrinsics.fy).atan(),
-        aspect_ratio: intrinsics.width as f32 / height,
-        near: NEAR_PLANE_M,
-        ..default()
-    })
 }

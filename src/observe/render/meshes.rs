@@ -73,7 +73,7 @@ fn sphere_mesh(radius: f32) -> (Mesh, Transform) {
     (mesh, Transform::IDENTITY)
 }
 
-/// A closed cylinder and a C-shaped handle of three bars on its +X side. The handle reaches
+/// Builds a mug: a closed cylinder and a C-shaped handle of three bars on its +X side. The handle reaches
 /// `MUG_HANDLE_REACH_RATIO * radius` beyond the wall and spans `MUG_HANDLE_HEIGHT_RATIO * height`
 /// about mid-height.
 fn mug_meshes(radius: f32, height: f32) -> Vec<(Mesh, Transform)> {
@@ -99,7 +99,7 @@ fn mug_meshes(radius: f32, height: f32) -> Vec<(Mesh, Transform)> {
     ]
 }
 
-/// A body cylinder with a narrower neck cylinder on top.
+/// Builds a bottle: a body cylinder with a narrower neck cylinder on top.
 fn bottle_meshes(radius: f32, height: f32) -> Vec<(Mesh, Transform)> {
     let neck_height = BOTTLE_NECK_HEIGHT_RATIO * height;
     let body_height = height - neck_height;
@@ -118,7 +118,7 @@ fn bottle_meshes(radius: f32, height: f32) -> Vec<(Mesh, Transform)> {
     ]
 }
 
-/// An open-top box: a floor and four walls of thickness `wall`, all starting at the bottom.
+/// Builds an open-top bin: a floor and four walls of thickness `wall`, all starting at the bottom.
 fn bin_meshes(size: Vec3, wall: f32) -> Vec<(Mesh, Transform)> {
     let half = 0.5 * size;
     let x_wall = Vec3::new(wall, size.y, size.z);
@@ -135,7 +135,7 @@ fn bin_meshes(size: Vec3, wall: f32) -> Vec<(Mesh, Transform)> {
     ]
 }
 
-/// A bowl: a flat bottom of radius `BOWL_BOTTOM_RADIUS_RATIO * radius` and a straight sloped
+/// Builds a bowl: a flat bottom of radius `BOWL_BOTTOM_RADIUS_RATIO * radius` and a straight sloped
 /// wall up to the rim, both `BOWL_WALL_RATIO * radius` thick.
 fn bowl_mesh(radius: f32, height: f32) -> Mesh {
     let wall = BOWL_WALL_RATIO * radius;
@@ -276,7 +276,8 @@ mod tests {
         let (min, max) = world_bounds(&geometry_meshes(&Geometry::Shape(shape)));
         assert!((max.x - shape.footprint_radius()).abs() < 1e-5, "max x = {}", max.x);
         assert!((min.x + 0.04).abs() < 1e-5, "min x = {}", min.x);
-        assert!((max.z - 0.05).abs() < 1e-5 && (min.z + 0.05).abs() < 1e-5);
+        assert!((max.z - 0.05).abs() < 1e-5, "max z = {}", max.z);
+        assert!((min.z + 0.05).abs() < 1e-5, "min z = {}", min.z);
     }
 
     #[test]

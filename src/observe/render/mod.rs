@@ -9,7 +9,9 @@ pub mod bodies;
 mod headless;
 mod lights;
 pub mod meshes;
+mod projection;
 mod readback;
+mod views;
 pub mod spawn;
 
 use std::path::PathBuf;
@@ -50,8 +52,6 @@ pub enum RenderError {
         expected_width: u32,
         expected_height: u32,
     },
-    #[error("camera `{camera_id}` has unsupported intrinsics: {reason}")]
-    UnsupportedIntrinsics { camera_id: String, reason: String },
     #[error("no readback arrived after {updates} updates of the render app")]
     ReadbackTimedOut { updates: u32 },
     #[error(

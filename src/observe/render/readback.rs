@@ -4,6 +4,10 @@
 //! `COPY_BYTES_PER_ROW_ALIGNMENT` (256) bytes, so each row is read at its aligned offset.
 
 use wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
+use std::collections::HashMap;
+
+use bevy::prelude::*;
+use bevy::render::gpu_readback::ReadbackComplete;
 use image::RgbImage;
 
 use crate::observe::frame::{BACKGROUND_ID, DepthImage, InstanceImage};
@@ -77,6 +81,35 @@ pub fn decode_id_depth(data: &[u8], width: u32, height: u32) -> (DepthImage, Ins
             data: ids,
         },
     )
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum Pass {
+    Color,
+    IdDepth,
+}
+
+/// Marks a readback entity with the view and pass it copies.
+#[derive(Component, Debug, Clone, Copy)]
+pub(super) struct ReadbackRequest {
+    pub view: usize,
+    pub pass: Pass,
+}
+
+/// Readback bytes received for the current capture, by view and pass.
+#[derive(Resource, Default)]
+pub(super) struct ReadbackStore(pub HashMap<(usize, Pass), Vec<u8>>);
+
+pub(super) fn store_readback(
+    event: On<ReadbackComplete>,
+    requests: Query<&ReadbackRequest>,
+    mut store: ResMut<ReadbackStore>,
+) {
+    if let Ok(request) = requests.get(event.entity) {
+        store
+            .0
+            .insert((request.view, request.pass), event.data.clone());
+    }
 }
 
 #[cfg(test)]

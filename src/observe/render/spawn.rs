@@ -70,7 +70,7 @@ pub struct VisualBodyRoot {
 #[derive(Resource, Default)]
 struct TextureCache(HashMap<PathBuf, Handle<Image>>);
 
-/// Which passes a spawned body takes part in.
+/// Render passes that a spawned body takes part in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyPasses {
     /// PBR meshes only (an on-screen window).
