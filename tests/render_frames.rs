@@ -118,7 +118,9 @@ fn capture_one(renderer: &mut Renderer, poses: &[BodyPose], camera: CameraModel)
 
 /// Pixel that contains the projection of `point`.
 fn pixel_of(camera: &CameraModel, point: Vec3) -> (u32, u32) {
-    let (pixel, _) = camera.project(point).expect("point is in front of the camera");
+    let (pixel, _) = camera
+        .project(point)
+        .expect("point is in front of the camera");
     (pixel.x.floor() as u32, pixel.y.floor() as u32)
 }
 
@@ -213,16 +215,29 @@ fn frame_follows_moved_box() {
         // Render the old pose once, then the new one: the second frame must not lag.
         capture_one(&mut renderer, &poses(old, 0.0), camera);
         let frames = renderer
-            .capture(&poses(new, 0.0), &[("front".to_owned(), camera)], step as u64, 0.1)
+            .capture(
+                &poses(new, 0.0),
+                &[("front".to_owned(), camera)],
+                step as u64,
+                0.1,
+            )
             .expect("capture succeeds");
         let frame = &frames[0];
         assert_eq!(frame.step, step as u64);
 
         let new_pixel = pixel_of(&camera, new.extend(top));
         let old_pixel = pixel_of(&camera, old.extend(top));
-        assert_eq!(frame.instances.get(new_pixel.0, new_pixel.1), 1, "box at new pose {new}");
+        assert_eq!(
+            frame.instances.get(new_pixel.0, new_pixel.1),
+            1,
+            "box at new pose {new}"
+        );
         assert_red(frame, new_pixel);
-        assert_ne!(frame.instances.get(old_pixel.0, old_pixel.1), 1, "box left {old}");
+        assert_ne!(
+            frame.instances.get(old_pixel.0, old_pixel.1),
+            1,
+            "box left {old}"
+        );
     }
 }
 
@@ -241,11 +256,20 @@ fn frame_follows_moved_camera() {
         let eye = target + Vec3::new(0.8 * angle.cos(), 0.8 * angle.sin(), 0.6);
         let camera = camera(eye, target);
         let frame = renderer
-            .capture(&body_poses, &[("orbit".to_owned(), camera)], step as u64, 0.0)
+            .capture(
+                &body_poses,
+                &[("orbit".to_owned(), camera)],
+                step as u64,
+                0.0,
+            )
             .expect("capture succeeds")
             .remove(0);
         let pixel = pixel_of(&camera, box_top);
-        assert_eq!(frame.instances.get(pixel.0, pixel.1), 1, "box at {angle_deg}°");
+        assert_eq!(
+            frame.instances.get(pixel.0, pixel.1),
+            1,
+            "box at {angle_deg}°"
+        );
         assert_red(&frame, pixel);
         let expected = plane_depth(&camera, pixel, box_top.z);
         let depth = frame.depth.get(pixel.0, pixel.1);
@@ -253,7 +277,11 @@ fn frame_follows_moved_camera() {
             (depth - expected).abs() < 0.01,
             "depth at {angle_deg}°: rendered {depth} m, analytic {expected} m"
         );
-        assert_ne!(previous_centre, Some(pixel), "camera moved, so the box must move");
+        assert_ne!(
+            previous_centre,
+            Some(pixel),
+            "camera moved, so the box must move"
+        );
         previous_centre = Some(pixel);
     }
 }
@@ -279,7 +307,11 @@ fn two_cameras_in_one_capture() {
         for (frame, (camera_id, camera)) in frames.iter().zip(&cameras) {
             assert_eq!(&frame.camera_id, camera_id);
             let pixel = pixel_of(camera, box_top);
-            assert_eq!(frame.instances.get(pixel.0, pixel.1), 1, "{camera_id} sees the box");
+            assert_eq!(
+                frame.instances.get(pixel.0, pixel.1),
+                1,
+                "{camera_id} sees the box"
+            );
             assert_red(frame, pixel);
             let expected = plane_depth(camera, pixel, box_top.z);
             let depth = frame.depth.get(pixel.0, pixel.1);
@@ -313,7 +345,11 @@ fn background_is_infinite_and_unlabelled() {
     }
 
     // In the front view the image corners above the table see the background too.
-    let frame = capture_one(&mut renderer, &poses(Vec2::new(0.45, 0.05), 0.0), front_camera());
+    let frame = capture_one(
+        &mut renderer,
+        &poses(Vec2::new(0.45, 0.05), 0.0),
+        front_camera(),
+    );
     assert_eq!(frame.instances.get(0, 0), BACKGROUND_ID);
     assert_eq!(frame.depth.get(0, 0), f32::INFINITY);
 }
@@ -329,10 +365,16 @@ fn saved_pngs_round_trip() {
         .unwrap_or_else(|| tempfile::tempdir().expect("temp dir").keep());
     frame.save_png(&dir, "front").expect("frames save");
 
-    let rgb = image::open(dir.join("front_rgb.png")).expect("rgb png").to_rgb8();
+    let rgb = image::open(dir.join("front_rgb.png"))
+        .expect("rgb png")
+        .to_rgb8();
     assert_eq!(rgb, frame.rgb);
-    let depth = image::open(dir.join("front_depth.png")).expect("depth png").to_luma16();
-    let ids = image::open(dir.join("front_ids.png")).expect("ids png").to_luma16();
+    let depth = image::open(dir.join("front_depth.png"))
+        .expect("depth png")
+        .to_luma16();
+    let ids = image::open(dir.join("front_ids.png"))
+        .expect("ids png")
+        .to_luma16();
     let pixel = pixel_of(&camera, Vec3::new(0.45, 0.05, table_top() + BOX_SIZE.z));
     assert_eq!(ids.get_pixel(pixel.0, pixel.1).0, [1]);
     let millimetres = f32::from(depth.get_pixel(pixel.0, pixel.1).0[0]);
@@ -361,7 +403,13 @@ fn off_centre_intrinsics_match_projection() {
 
     let top = table_top() + BOX_SIZE.z;
     let centre = box_xy.extend(top);
-    for (fx, fy) in [(0.0f32, 0.0f32), (-0.35, -0.35), (0.35, 0.35), (-0.35, 0.35), (0.35, -0.35)] {
+    for (fx, fy) in [
+        (0.0f32, 0.0f32),
+        (-0.35, -0.35),
+        (0.35, 0.35),
+        (-0.35, 0.35),
+        (0.35, -0.35),
+    ] {
         let point = centre + Vec3::new(fx * BOX_SIZE.x, fy * BOX_SIZE.y, 0.0);
         let pixel = pixel_of(&camera, point);
         assert_eq!(frame.instances.get(pixel.0, pixel.1), 1, "id at {pixel:?}");
@@ -376,5 +424,9 @@ fn off_centre_intrinsics_match_projection() {
     // The table shows 3 cm in front of the box's +X face, which faces the camera.
     let beyond = centre + Vec3::new(0.5 * BOX_SIZE.x + 0.03, 0.0, -BOX_SIZE.z);
     let pixel = pixel_of(&camera, beyond);
-    assert_eq!(frame.instances.get(pixel.0, pixel.1), SUPPORT_ID_BASE, "table at {pixel:?}");
+    assert_eq!(
+        frame.instances.get(pixel.0, pixel.1),
+        SUPPORT_ID_BASE,
+        "table at {pixel:?}"
+    );
 }

@@ -24,7 +24,10 @@ fn missing_driver_returns_no_adapter() {
         output.status.success(),
         "child failed or panicked\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
-    assert!(stdout.contains("1 passed"), "child test did not run:\n{stdout}");
+    assert!(
+        stdout.contains("1 passed"),
+        "child test did not run:\n{stdout}"
+    );
     assert!(!stderr.contains("panicked"), "child panicked:\n{stderr}");
 }
 

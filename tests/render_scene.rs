@@ -6,9 +6,7 @@ use std::time::Instant;
 use bevy::math::{Quat, Vec3};
 use pickloop::observe::camera::camera_pose;
 use pickloop::observe::frame::object_instance_id;
-use pickloop::observe::render::{
-    RenderSettings, Renderer, scene_bodies, scene_start_poses,
-};
+use pickloop::observe::render::{RenderSettings, Renderer, scene_bodies, scene_start_poses};
 use pickloop::observe::{CameraModel, Intrinsics};
 use pickloop::scene::{Layout, Scene};
 
@@ -78,13 +76,25 @@ fn every_shape_is_visible() {
 
     for (index, object) in layout.objects.iter().enumerate() {
         let id = object_instance_id(index);
-        let pixels = frame.instances.data.iter().filter(|&&pixel| pixel == id).count();
-        assert!(pixels > 20, "object {} covers only {pixels} pixels", object.id);
+        let pixels = frame
+            .instances
+            .data
+            .iter()
+            .filter(|&&pixel| pixel == id)
+            .count();
+        assert!(
+            pixels > 20,
+            "object {} covers only {pixels} pixels",
+            object.id
+        );
         // The ray through the object's centre hits a surface inside its bounding sphere
         // (hollow shapes such as the bowl and bin show their floor behind the centre).
         let (pixel, centre_depth) = camera.project(object.position).expect("object in view");
         let depth = frame.depth.get(pixel.x as u32, pixel.y as u32);
-        let radius = object.shape.footprint_radius().hypot(0.5 * object.shape.height());
+        let radius = object
+            .shape
+            .footprint_radius()
+            .hypot(0.5 * object.shape.height());
         assert!(
             (depth - centre_depth).abs() <= radius,
             "{}: depth {depth} m, centre at {centre_depth} m, bounding radius {radius} m",
@@ -93,7 +103,9 @@ fn every_shape_is_visible() {
     }
 
     if let Some(dir) = std::env::var_os("PICKLOOP_TEST_FRAMES_DIR") {
-        frame.save_png(&PathBuf::from(dir), "all_shapes").expect("frames save");
+        frame
+            .save_png(&PathBuf::from(dir), "all_shapes")
+            .expect("frames save");
     }
 }
 

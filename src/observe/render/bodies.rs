@@ -46,10 +46,17 @@ pub enum Geometry {
     /// (`scene::shape`).
     Shape(Shape),
     /// A box with full extents `size`, centred on the origin.
-    Box { size: Vec3 },
+    Box {
+        size: Vec3,
+    },
     /// A closed cylinder along the local Z axis, centred on the origin.
-    Cylinder { radius: f32, length: f32 },
-    Sphere { radius: f32 },
+    Cylinder {
+        radius: f32,
+        length: f32,
+    },
+    Sphere {
+        radius: f32,
+    },
 }
 
 /// One piece of a body: a geometry at a fixed pose in the body frame.
@@ -99,22 +106,30 @@ impl BodyPose {
 ///
 /// Robot links are not included: the caller appends them from the URDF.
 pub fn scene_bodies(scene: &Scene, layout: &Layout) -> Vec<VisualBody> {
-    let supports = scene.supports.iter().enumerate().map(|(index, support)| VisualBody {
-        kind: BodyKind::Support(index),
-        parts: vec![VisualPart::at_origin(
-            Geometry::Box {
-                size: Vec3::from(support.size),
-            },
-            support.material.clone(),
-        )],
-    });
-    let objects = layout.objects.iter().enumerate().map(|(index, object)| VisualBody {
-        kind: BodyKind::Object(index),
-        parts: vec![VisualPart::at_origin(
-            Geometry::Shape(object.shape),
-            object.material.clone(),
-        )],
-    });
+    let supports = scene
+        .supports
+        .iter()
+        .enumerate()
+        .map(|(index, support)| VisualBody {
+            kind: BodyKind::Support(index),
+            parts: vec![VisualPart::at_origin(
+                Geometry::Box {
+                    size: Vec3::from(support.size),
+                },
+                support.material.clone(),
+            )],
+        });
+    let objects = layout
+        .objects
+        .iter()
+        .enumerate()
+        .map(|(index, object)| VisualBody {
+            kind: BodyKind::Object(index),
+            parts: vec![VisualPart::at_origin(
+                Geometry::Shape(object.shape),
+                object.material.clone(),
+            )],
+        });
     supports.chain(objects).collect()
 }
 

@@ -54,6 +54,13 @@ pub struct Renderer {
     views: Vec<View>,
 }
 
+/// Raw readback bytes of one view, with rows padded as wgpu copies them.
+#[derive(PartialEq)]
+struct ViewReadback {
+    color: Vec<u8>,
+    id_depth: Vec<u8>,
+}
+
 impl Renderer {
     /// Checks for a graphics adapter, builds the Bevy app, spawns `bodies` and renders until
     /// shaders and pipelines are ready.
@@ -147,14 +154,14 @@ impl Renderer {
         let frames = cameras
             .iter()
             .zip(images)
-            .map(|((camera_id, camera), (color, id_depth))| {
-                let (depth, instances) = decode_id_depth(&id_depth, width, height);
+            .map(|((camera_id, camera), readback)| {
+                let (depth, instances) = decode_id_depth(&readback.id_depth, width, height);
                 Frame {
                     step,
                     time_s,
                     camera_id: camera_id.clone(),
                     camera: *camera,
-                    rgb: decode_color(&color, width, height),
+                    rgb: decode_color(&readback.color, width, height),
                     depth,
                     instances,
                 }
@@ -164,10 +171,7 @@ impl Renderer {
     }
 
     /// Renders one frame per camera and returns the raw colour and id/depth readbacks.
-    fn render_views(
-        &mut self,
-        cameras: &[CameraModel],
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, RenderError> {
+    fn render_views(&mut self, cameras: &[CameraModel]) -> Result<Vec<ViewReadback>, RenderError> {
         let added_views = self.ensure_views(cameras.len());
         for (index, camera) in cameras.iter().enumerate() {
             self.place_view(index, camera);
@@ -175,7 +179,7 @@ impl Renderer {
         self.set_active_views(cameras.len());
         if added_views {
             // New views get their GPU resources prepared in one plain frame first.
-            self.update();
+            self.update()?;
         }
 
         let world = self.app.main.world_mut();
@@ -187,47 +191,60 @@ impl Renderer {
                 (Pass::IdDepth, &view.id_depth_image),
             ] {
                 let request = ReadbackRequest { view: index, pass };
-                requests.push(world.spawn((Readback::texture(image.clone()), request)).id());
+                requests.push(
+                    world
+                        .spawn((Readback::texture(image.clone()), request))
+                        .id(),
+                );
             }
         }
 
         // This update extracts the new poses, renders them and copies the targets. The copies
         // reach the main world during the extraction of a later update.
-        self.update();
-        let world = self.app.main.world_mut();
-        for &entity in &requests {
-            world.entity_mut(entity).remove::<Readback>();
-        }
-        self.set_active_views(0);
-
-        let expected = requests.len();
-        let mut updates = 0;
-        while self.app.main.world().resource::<ReadbackStore>().0.len() < expected {
-            if updates == MAX_READBACK_UPDATES {
-                return Err(RenderError::ReadbackTimedOut { updates });
-            }
-            self.update();
-            updates += 1;
-        }
-        debug!(updates, "readbacks arrived");
-
+        let arrived = self.render_and_wait(&requests);
         let world = self.app.main.world_mut();
         for entity in requests {
             world.despawn(entity);
         }
+        arrived?;
+
         let mut store = std::mem::take(&mut world.resource_mut::<ReadbackStore>().0);
         let images = (0..cameras.len())
             .map(|index| {
                 let color = store.remove(&(index, Pass::Color)).expect("checked above");
-                let id_depth = store.remove(&(index, Pass::IdDepth)).expect("checked above");
-                (color, id_depth)
+                let id_depth = store
+                    .remove(&(index, Pass::IdDepth))
+                    .expect("checked above");
+                ViewReadback { color, id_depth }
             })
             .collect();
         Ok(images)
     }
 
+    /// Renders one frame with the readback `requests` attached, then pumps updates with every
+    /// camera off until all readbacks have arrived.
+    fn render_and_wait(&mut self, requests: &[Entity]) -> Result<(), RenderError> {
+        self.update()?;
+        let world = self.app.main.world_mut();
+        for &entity in requests {
+            world.entity_mut(entity).remove::<Readback>();
+        }
+        self.set_active_views(0);
+
+        let mut updates = 0;
+        while self.app.main.world().resource::<ReadbackStore>().0.len() < requests.len() {
+            if updates == MAX_READBACK_UPDATES {
+                return Err(RenderError::ReadbackTimedOut { updates });
+            }
+            self.update()?;
+            updates += 1;
+        }
+        debug!(updates, "readbacks arrived");
+        Ok(())
+    }
+
     /// Runs one update of the main and render apps and waits for the GPU to finish it.
-    fn update(&mut self) {
+    fn update(&mut self) -> Result<(), RenderError> {
         self.app.update();
         self.app
             .main
@@ -238,7 +255,10 @@ impl Renderer {
                 submission_index: None,
                 timeout: None,
             })
-            .expect("polling the render device failed");
+            .map_err(|error| RenderError::DevicePoll {
+                reason: error.to_string(),
+            })?;
+        Ok(())
     }
 
     fn check_image_size(&self, camera_id: &str, k: &Intrinsics) -> Result<(), RenderError> {
@@ -271,7 +291,9 @@ impl Renderer {
         let world = self.app.main.world_mut();
         for entity in [view.color_camera, view.id_depth_camera] {
             let mut camera_entity = world.entity_mut(entity);
-            *camera_entity.get_mut::<Transform>().expect("cameras have a Transform") = transform;
+            *camera_entity
+                .get_mut::<Transform>()
+                .expect("cameras have a Transform") = transform;
             *camera_entity
                 .get_mut::<Projection>()
                 .expect("cameras have a Projection") = projection.clone();
@@ -305,10 +327,10 @@ impl Renderer {
             intrinsics: Intrinsics::from_vertical_fov(size, 60f32.to_radians()),
             pose: CameraPose::look_at(Vec3::new(2.0, -1.5, 1.5), Vec3::ZERO),
         };
-        let mut previous: Option<(Vec<u8>, Vec<u8>)> = None;
+        let mut previous: Option<ViewReadback> = None;
         for frame in 0..MAX_WARM_UP_FRAMES {
             let images = self.render_views(&[camera])?.remove(0);
-            let (_, ids) = decode_id_depth(&images.1, size.width, size.height);
+            let (_, ids) = decode_id_depth(&images.id_depth, size.width, size.height);
             let ids_ready = self.bodies.is_empty() || ids.data.iter().any(|&id| id != 0);
             if ids_ready && previous.as_ref() == Some(&images) {
                 debug!(frames = frame + 1, "renderer warmed up");

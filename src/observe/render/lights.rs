@@ -9,7 +9,10 @@ use crate::scene::Light;
 
 /// Spawns one Bevy light per scene light and returns their entities.
 pub fn spawn_lights(world: &mut World, lights: &[Light]) -> Vec<Entity> {
-    lights.iter().map(|light| spawn_light(world, light)).collect()
+    lights
+        .iter()
+        .map(|light| spawn_light(world, light))
+        .collect()
 }
 
 fn spawn_light(world: &mut World, light: &Light) -> Entity {

@@ -274,7 +274,11 @@ mod tests {
             height: 0.1,
         };
         let (min, max) = world_bounds(&geometry_meshes(&Geometry::Shape(shape)));
-        assert!((max.x - shape.footprint_radius()).abs() < 1e-5, "max x = {}", max.x);
+        assert!(
+            (max.x - shape.footprint_radius()).abs() < 1e-5,
+            "max x = {}",
+            max.x
+        );
         assert!((min.x + 0.04).abs() < 1e-5, "min x = {}", min.x);
         assert!((max.z - 0.05).abs() < 1e-5, "max z = {}", max.z);
         assert!((min.z + 0.05).abs() < 1e-5, "min z = {}", min.z);

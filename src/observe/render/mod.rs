@@ -7,12 +7,12 @@
 pub mod adapter;
 pub mod bodies;
 mod headless;
-mod lights;
+pub mod lights;
 pub mod meshes;
-mod projection;
+pub mod projection;
 mod readback;
-mod views;
 pub mod spawn;
+mod views;
 
 use std::path::PathBuf;
 
@@ -20,6 +20,7 @@ pub use bodies::{
     BodyKind, BodyPose, Geometry, VisualBody, VisualPart, scene_bodies, scene_start_poses,
 };
 pub use headless::{RenderSettings, Renderer};
+pub use projection::PinholeProjection;
 pub use spawn::{BodyPasses, VisualBodyPlugin, spawn_visual_body};
 
 /// Errors of the headless renderer.
@@ -52,6 +53,10 @@ pub enum RenderError {
         expected_width: u32,
         expected_height: u32,
     },
+    #[error(
+        "waiting for the GPU failed ({reason}); the device may be lost, so create a new renderer"
+    )]
+    DevicePoll { reason: String },
     #[error("no readback arrived after {updates} updates of the render app")]
     ReadbackTimedOut { updates: u32 },
     #[error(

@@ -29,7 +29,12 @@ impl PinholeProjection {
         Mat4::from_cols(
             Vec4::new(2.0 * k.fx / width, 0.0, 0.0, 0.0),
             Vec4::new(0.0, 2.0 * k.fy / height, 0.0, 0.0),
-            Vec4::new(1.0 - 2.0 * k.cx / width, 2.0 * k.cy / height - 1.0, 0.0, -1.0),
+            Vec4::new(
+                1.0 - 2.0 * k.cx / width,
+                2.0 * k.cy / height - 1.0,
+                0.0,
+                -1.0,
+            ),
             Vec4::new(0.0, 0.0, near, 0.0),
         )
     }
@@ -109,11 +114,9 @@ mod tests {
             intrinsics,
             near: 0.01,
         };
-        let view_from_world = Mat4::from_rotation_translation(
-            camera.pose.bevy_rotation(),
-            camera.pose.position,
-        )
-        .inverse();
+        let view_from_world =
+            Mat4::from_rotation_translation(camera.pose.bevy_rotation(), camera.pose.position)
+                .inverse();
         let clip_from_world = projection.get_clip_from_view() * view_from_world;
 
         for point in [

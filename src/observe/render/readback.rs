@@ -3,8 +3,8 @@
 //! wgpu copies textures into buffers whose rows are padded to
 //! `COPY_BYTES_PER_ROW_ALIGNMENT` (256) bytes, so each row is read at its aligned offset.
 
-use wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
 use std::collections::HashMap;
+use wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
 
 use bevy::prelude::*;
 use bevy::render::gpu_readback::ReadbackComplete;

@@ -1,8 +1,8 @@
 //! Spawning [`VisualBody`]s as Bevy entities: PBR meshes for the colour image and, optionally,
 //! unlit duplicates on another render layer that write instance ids and depth.
 //!
-//! Both the headless renderer and an on-screen window use [`VisualBodyPlugin`] and
-//! [`spawn_visual_body`].
+//! The headless renderer uses [`VisualBodyPlugin`] and [`spawn_visual_body`], and an on-screen
+//! window can reuse them with [`BodyPasses::Color`].
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -93,7 +93,8 @@ pub fn spawn_visual_body(
     let mut children = Vec::new();
 
     for part in &body.parts {
-        let part_transform = Transform::from_translation(part.position).with_rotation(part.rotation);
+        let part_transform =
+            Transform::from_translation(part.position).with_rotation(part.rotation);
         let color_material = standard_material(world, &part.material, assets_dir)?;
         let id_material = world
             .resource_mut::<Assets<IdDepthMaterial>>()
@@ -157,7 +158,9 @@ fn standard_material(
         metallic: material.metallic,
         ..default()
     };
-    Ok(world.resource_mut::<Assets<StandardMaterial>>().add(standard))
+    Ok(world
+        .resource_mut::<Assets<StandardMaterial>>()
+        .add(standard))
 }
 
 /// Reads a PNG synchronously into `Assets<Image>`, so the first frame already shows it.
