@@ -84,14 +84,18 @@ fn poses(box_xy: Vec2, box_yaw: f32) -> Vec<BodyPose> {
 }
 
 fn renderer() -> Renderer {
+    renderer_with_light([-0.3, 0.2, -1.0], false)
+}
+
+fn renderer_with_light(direction: [f32; 3], shadows: bool) -> Renderer {
     let settings = RenderSettings {
         size: SIZE,
         background: BACKGROUND,
         lights: vec![Light::Directional {
             illuminance_lux: 6000.0,
             color: [1.0, 1.0, 1.0],
-            direction: [-0.3, 0.2, -1.0],
-            shadows: false,
+            direction,
+            shadows,
         }],
         assets_dir: PathBuf::from("assets"),
     };
@@ -429,4 +433,34 @@ fn off_centre_intrinsics_match_projection() {
         SUPPORT_ID_BASE,
         "table at {pixel:?}"
     );
+}
+
+#[test]
+fn shadow_flag_darkens_table_behind_box() {
+    let _gpu = GPU.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    // Light travels 45° down towards -X, so the box shades the table up to its height (8 cm)
+    // beyond its -X face.
+    let direction = [-1.0, 0.0, -1.0];
+    let box_xy = Vec2::new(0.45, 0.05);
+    let camera = camera(Vec3::new(0.45, 0.05, 1.5), box_xy.extend(table_top()));
+    let shaded = Vec3::new(box_xy.x - 0.5 * BOX_SIZE.x - 0.04, box_xy.y, table_top());
+    let lit = Vec3::new(box_xy.x + 0.5 * BOX_SIZE.x + 0.04, box_xy.y, table_top());
+    let luminance = |frame: &Frame, point: Vec3| {
+        let (u, v) = pixel_of(&camera, point);
+        assert_eq!(frame.instances.get(u, v), SUPPORT_ID_BASE, "table at ({u}, {v})");
+        frame.rgb.get_pixel(u, v).0.iter().map(|&c| i32::from(c)).sum::<i32>() / 3
+    };
+
+    let mut without = renderer_with_light(direction, false);
+    let frame = capture_one(&mut without, &poses(box_xy, 0.0), camera);
+    let (shaded_off, lit_off) = (luminance(&frame, shaded), luminance(&frame, lit));
+    drop(without);
+
+    let mut with = renderer_with_light(direction, true);
+    let frame = capture_one(&mut with, &poses(box_xy, 0.0), camera);
+    let (shaded_on, lit_on) = (luminance(&frame, shaded), luminance(&frame, lit));
+
+    assert!((shaded_off - lit_off).abs() < 10, "without shadows: {shaded_off} vs {lit_off}");
+    assert!((lit_on - lit_off).abs() < 10, "lit table: {lit_on} vs {lit_off}");
+    assert!(shaded_on + 30 < lit_on, "shadow {shaded_on} should be darker than {lit_on}");
 }

@@ -137,4 +137,42 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn sub_view_crops_pixels() {
+        let intrinsics = Intrinsics {
+            width: 200,
+            height: 100,
+            fx: 150.0,
+            fy: 140.0,
+            cx: 90.0,
+            cy: 55.0,
+        };
+        let projection = PinholeProjection {
+            intrinsics,
+            near: 0.01,
+        };
+        // The sub view covers pixels 50..130 x 20..80 of a view twice the intrinsics' size.
+        let sub_view = SubCameraView {
+            full_size: bevy::math::UVec2::new(400, 200),
+            offset: Vec2::new(50.0, 20.0),
+            size: bevy::math::UVec2::new(80, 60),
+        };
+        let full = projection.get_clip_from_view();
+        let sub = projection.get_clip_from_view_for_sub(&sub_view);
+        let point = Vec3::new(0.05, -0.02, -1.0);
+        let to_pixel = |clip_from_view: Mat4, width: f32, height: f32| {
+            let clip = clip_from_view * point.extend(1.0);
+            Vec2::new(
+                (clip.x / clip.w + 1.0) * 0.5 * width,
+                (1.0 - clip.y / clip.w) * 0.5 * height,
+            )
+        };
+        let in_full_view = to_pixel(full, 400.0, 200.0);
+        let in_sub_view = to_pixel(sub, 80.0, 60.0);
+        assert!(
+            (in_full_view - sub_view.offset).abs_diff_eq(in_sub_view, 1e-3),
+            "full view pixel {in_full_view}, sub view pixel {in_sub_view}"
+        );
+    }
 }
