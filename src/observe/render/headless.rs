@@ -2,8 +2,9 @@
 //!
 //! Each view renders twice from the same pose and projection (see `views`): PBR meshes into a
 //! colour image and unlit duplicates into an id/depth image. Identical geometry and matrices
-//! rasterise to identical pixels, so depth and ids line up with the colour pixels. Both images are copied to the CPU with Bevy's [`Readback`] in the same
-//! update that extracted the new poses, so a frame never shows an older world state.
+//! rasterise to identical pixels, so depth and ids line up with the colour pixels. Both images
+//! are copied to the CPU with Bevy's [`Readback`] in the same update that extracted the new
+//! poses, so a frame never shows an older world state.
 
 use std::path::PathBuf;
 
@@ -66,7 +67,12 @@ impl Renderer {
     /// shaders and pipelines are ready.
     pub fn new(settings: RenderSettings, bodies: &[VisualBody]) -> Result<Renderer, RenderError> {
         let adapter = adapter::find_adapter()?;
-        info!(%adapter, width = settings.size.width, height = settings.size.height, "starting headless renderer");
+        info!(
+            %adapter,
+            width = settings.size.width,
+            height = settings.size.height,
+            "starting headless renderer"
+        );
 
         let mut app = App::new();
         app.add_plugins(
@@ -211,10 +217,12 @@ impl Renderer {
         let mut store = std::mem::take(&mut world.resource_mut::<ReadbackStore>().0);
         let images = (0..cameras.len())
             .map(|index| {
-                let color = store.remove(&(index, Pass::Color)).expect("checked above");
+                let color = store
+                    .remove(&(index, Pass::Color))
+                    .expect("render_and_wait returned after every readback arrived");
                 let id_depth = store
                     .remove(&(index, Pass::IdDepth))
-                    .expect("checked above");
+                    .expect("render_and_wait returned after every readback arrived");
                 ViewReadback { color, id_depth }
             })
             .collect();
