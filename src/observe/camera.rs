@@ -161,7 +161,7 @@ pub fn camera_pose(camera: &Camera, t_s: f32, tool_pose: (Vec3, Quat), seed: u64
 /// Smooth pseudo-random offset: three sines per axis at incommensurate frequencies with phases
 /// drawn from the seed, scaled so the offset stays within `amplitude_m` on each axis.
 fn shake_offset(t_s: f32, amplitude_m: f32, frequency_hz: f32, seed: u64) -> Vec3 {
-    const FREQUENCY_RATIOS: [f32; 3] = [1.0, 1.618, 2.718];
+    const FREQUENCY_RATIOS: [f32; 3] = [1.0, 1.37, 2.23];
     let mut offset = [0.0f32; 3];
     for (axis, value) in offset.iter_mut().enumerate() {
         for (k, ratio) in FREQUENCY_RATIOS.iter().enumerate() {
