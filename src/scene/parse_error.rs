@@ -1,0 +1,362 @@
+//! Turns `ron` parse errors into diagnostics that name the value, show it and say how to fix
+//! it.
+
+use std::path::Path;
+
+use ron::error::{Error as RonError, SpannedError};
+
+use super::diagnostic::Diagnostic;
+use super::locate::{Position, SourceMap};
+
+/// Builds the diagnostic for a `ron` error in `source`.
+pub(crate) fn diagnostic_from_ron(file: &Path, source: &str, error: &SpannedError) -> Diagnostic {
+    let map = SourceMap::new(source);
+    let position = Position {
+        line: error.span.start.line,
+        column: error.span.start.col,
+    };
+    let path = map.path_at(position).unwrap_or_default().to_owned();
+    let token = map.text_at(position);
+    let explained = explain(&error.code, &map, position, token.as_deref());
+    let path = match &explained.missing_field {
+        Some(field) if path.is_empty() => field.clone(),
+        Some(field) => format!("{path}.{field}"),
+        None => path,
+    };
+    Diagnostic {
+        file: file.to_owned(),
+        line: position.line,
+        column: position.column,
+        path,
+        message: explained.message,
+        value: explained.value,
+        fix: explained.fix,
+    }
+}
+
+struct Explained {
+    message: String,
+    value: Option<String>,
+    fix: String,
+    /// Name of a required field the struct at the error position leaves out.
+    missing_field: Option<String>,
+}
+
+impl Explained {
+    fn new(message: impl Into<String>, value: Option<String>, fix: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            value,
+            fix: fix.into(),
+            missing_field: None,
+        }
+    }
+}
+
+fn explain(code: &RonError, map: &SourceMap<'_>, position: Position, token: Option<&str>) -> Explained {
+    let value = token.map(str::to_owned);
+    let found = token.map_or_else(|| "the end of the file".to_owned(), |t| format!("`{t}`"));
+    match code {
+        RonError::NoSuchStructField { expected, found: field, outer } => {
+            let owner = outer.as_deref().unwrap_or("this struct");
+            let value = map.path_at(position).and_then(|path| map.value_text(path));
+            let fix = if expected.is_empty() {
+                format!("remove the field: `{owner}` has no fields")
+            } else {
+                format!(
+                    "{}the fields of `{owner}` are: {}",
+                    did_you_mean(field, expected),
+                    expected.join(", ")
+                )
+            };
+            Explained::new(format!("unknown field `{field}` in `{owner}`"), value, fix)
+        }
+        RonError::NoSuchEnumVariant { expected, found: variant, outer } => {
+            let owner = outer.as_deref().unwrap_or("this enum");
+            let fix = format!(
+                "{}`{owner}` is one of: {}",
+                did_you_mean(variant, expected),
+                expected.join(", ")
+            );
+            Explained::new(format!("unknown variant `{variant}` of `{owner}`"), value, fix)
+        }
+        RonError::MissingStructField { field, outer } => {
+            let owner = outer.as_deref().unwrap_or("this struct");
+            let fix = match field_example(field) {
+                Some(example) => format!("add `{field}: {example}` to `{owner}`"),
+                None => format!(
+                    "add `{field}: ...` to `{owner}`; docs/scenes.md lists its type and unit"
+                ),
+            };
+            Explained {
+                missing_field: Some((*field).to_owned()),
+                ..Explained::new(format!("missing field `{field}` in `{owner}`"), None, fix)
+            }
+        }
+        RonError::DuplicateStructField { field, outer } => {
+            let owner = outer.as_deref().unwrap_or("this struct");
+            let value = map.path_at(position).and_then(|path| map.value_text(path));
+            Explained::new(
+                format!("field `{field}` appears twice in `{owner}`"),
+                value,
+                format!("keep one `{field}` entry and remove the other"),
+            )
+        }
+        RonError::InvalidValueForType { expected, found: actual } => Explained::new(
+            format!("expected {expected}, found {actual}"),
+            value,
+            format!("write {expected} here"),
+        ),
+        RonError::ExpectedDifferentLength { expected, found: count } => Explained::new(
+            format!("expected {expected}, found {count} element(s)"),
+            map.path_at(position).and_then(|path| map.value_text(path)),
+            format!("write {expected}, for example `(x, y)` for `xy` or `(x, y, z)` for a position"),
+        ),
+        RonError::ExpectedFloat => Explained::new(
+            format!("expected a number, found {found}"),
+            value,
+            "write a plain number such as 0.04; quotes, `true`/`false` and brackets are not numbers",
+        ),
+        RonError::ExpectedInteger => Explained::new(
+            format!("expected a whole number, found {found}"),
+            value,
+            "write a whole number without quotes, sign or decimal point, e.g. 224",
+        ),
+        RonError::IntegerOutOfBounds => Explained::new(
+            format!("{found} is out of range for this whole-number field"),
+            value,
+            "write a non-negative whole number: `seed` takes 0..2^64, image sizes 1..2^32",
+        ),
+        RonError::ExpectedComma if token.is_some_and(starts_decimal_fraction) => Explained::new(
+            "expected a whole number, found a decimal fraction",
+            value,
+            "remove the decimal part: image sizes and seeds are whole numbers, e.g. 224",
+        ),
+        RonError::ExpectedComma => Explained::new(
+            format!("expected `,` before {found}"),
+            value,
+            "separate fields and values with commas: add `,` at the end of the previous value",
+        ),
+        RonError::ExpectedString => Explained::new(
+            format!("expected a string, found {found}"),
+            value,
+            "put the text in double quotes, e.g. \"red_mug\"",
+        ),
+        RonError::ExpectedBoolean => Explained::new(
+            format!("expected `true` or `false`, found {found}"),
+            value,
+            "write `true` or `false` without quotes",
+        ),
+        RonError::ExpectedStructLike => Explained::new(
+            format!("expected `(`, found {found}"),
+            value,
+            "vectors use parentheses, e.g. `xy: (0.4, 0.1)` or `position: (0.45, 0.0, 0.73)`, \
+             and structs use `(name: value, ...)`",
+        ),
+        RonError::ExpectedNamedStructLike(name) => Explained::new(
+            format!("expected `(` to open `{name}`, found {found}"),
+            value,
+            if *name == "Scene" {
+                "a scene file holds one value: `Scene( ... )` or `( ... )` with the scene's fields"
+                    .to_owned()
+            } else {
+                format!("write `{name}( ... )` or `( ... )` with its fields")
+            },
+        ),
+        RonError::ExpectedDifferentStructName { expected, found: name } => Explained::new(
+            format!("expected struct `{expected}`, found `{name}`"),
+            value,
+            format!("rename `{name}` to `{expected}`, or leave the name out"),
+        ),
+        RonError::ExpectedArray => Explained::new(
+            format!("expected a list in `[ ]`, found {found}"),
+            value,
+            "write the list in square brackets, e.g. `objects: [ (...), (...) ]`",
+        ),
+        RonError::ExpectedOption => Explained::new(
+            format!("expected an optional value, found {found}"),
+            value,
+            "write the value itself, `Some(value)`, or `None`",
+        ),
+        RonError::ExpectedStructLikeEnd | RonError::ExpectedOptionEnd => Explained::new(
+            format!("expected `)`, found {found}"),
+            value,
+            "close the group with `)`; vectors take exactly their number of values \
+             (2 for `xy`, 3 for positions and colours)",
+        ),
+        RonError::ExpectedArrayEnd => Explained::new(
+            format!("expected `]`, found {found}"),
+            value,
+            "close the list with `]` and separate its items with commas",
+        ),
+        RonError::ExpectedMapColon => Explained::new(
+            format!("expected `:` after the field name, found {found}"),
+            value,
+            "write each field as `name: value`",
+        ),
+        RonError::ExpectedIdentifier => Explained::new(
+            format!("expected a name, found {found}"),
+            value,
+            "write a field name or enum variant here; an optional struct value is written \
+             `(field: value)` or `Some((field: value))`",
+        ),
+        RonError::Eof => Explained::new(
+            "unexpected end of file",
+            None,
+            match map.syntax_error().and_then(|e| e.unclosed) {
+                Some((bracket, offset)) => {
+                    let open = map.position_of_offset(offset);
+                    format!(
+                        "close the `{bracket}` opened at {}:{}, or restore the cut-off rest of \
+                         the file",
+                        open.line, open.column
+                    )
+                }
+                None => "complete the file: it ends in the middle of a value".to_owned(),
+            },
+        ),
+        RonError::ExpectedStringEnd => Explained::new(
+            "string is not closed",
+            value,
+            "add the closing `\"`; write a quote inside a string as `\\\"`",
+        ),
+        RonError::UnclosedBlockComment => Explained::new(
+            "block comment is not closed",
+            None,
+            "close the comment with `*/`",
+        ),
+        RonError::TrailingCharacters => Explained::new(
+            format!("unexpected {found} after the end of the scene"),
+            value,
+            "remove it, or move it inside the scene's outer `( ... )`",
+        ),
+        RonError::UnexpectedChar(c) => Explained::new(
+            format!("unexpected character `{c}`"),
+            value,
+            "remove it, or check the bracket or quote before it",
+        ),
+        RonError::InvalidEscape(what) => Explained::new(
+            lower_first(what),
+            value,
+            "use one of the escapes \\\\ \\\" \\n \\t \\u{...}",
+        ),
+        other => Explained::new(
+            lower_first(&other.to_string()),
+            value,
+            "check the RON syntax here; docs/scenes.md shows a complete scene",
+        ),
+    }
+}
+
+/// Whether `token` starts with the fractional part of a decimal number, which `ron` leaves
+/// unread after an integer field and then reports as a missing comma.
+fn starts_decimal_fraction(token: &str) -> bool {
+    let mut chars = token.chars();
+    chars.next() == Some('.') && chars.next().is_some_and(|c| c.is_ascii_digit())
+}
+
+fn did_you_mean(found: &str, expected: &[&str]) -> String {
+    match closest(found, expected) {
+        Some(name) => format!("did you mean `{name}`? "),
+        None => String::new(),
+    }
+}
+
+/// The expected name closest to `found`, if it is only a typo away.
+fn closest<'e>(found: &str, expected: &[&'e str]) -> Option<&'e str> {
+    let max_distance = (found.chars().count() / 3).max(1);
+    expected
+        .iter()
+        .map(|name| (edit_distance(&found.to_lowercase(), &name.to_lowercase()), *name))
+        .filter(|(distance, _)| *distance <= max_distance)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, name)| name)
+}
+
+/// Levenshtein distance between two strings, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A typical value for a required field, shown in the fix of a "missing field" error.
+fn field_example(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "name" => "\"my_scene\"",
+        "kind" => "Tabletop",
+        "instruction" => "\"pick up the red mug\"",
+        "target" => "\"red_mug\"",
+        "time_limit_s" => "20.0",
+        "supports" => "[(id: \"table\", size: (1.1, 1.2, 0.04), position: (0.45, 0.0, 0.73))]",
+        "objects" => "[(id: \"red_mug\", shape: Mug(radius: 0.04, height: 0.1), \
+                      material: (color: (0.8, 0.1, 0.1)), on: \"table\", xy: (0.45, 0.1))]",
+        "cameras" => "[(id: \"front\", trajectory: Static(eye: (-0.15, 0.0, 1.4), \
+                      look_at: (0.47, 0.0, 0.75)))]",
+        "view" => "\"front\"",
+        "id" => "\"red_mug\"",
+        "shape" => "Mug(radius: 0.04, height: 0.1)",
+        "material" => "(color: (0.8, 0.1, 0.1))",
+        "color" => "(0.8, 0.1, 0.1)",
+        "on" => "\"table\"",
+        "xy" => "(0.45, 0.1)",
+        "size" => "(0.06, 0.06, 0.08)",
+        "position" => "(0.45, 0.0, 0.73)",
+        "radius" => "0.04",
+        "height" => "0.1",
+        "wall" => "0.005",
+        "trajectory" => "Static(eye: (-0.15, 0.0, 1.4), look_at: (0.47, 0.0, 0.75))",
+        "eye" => "(-0.15, 0.0, 1.4)",
+        "look_at" => "(0.47, 0.0, 0.75)",
+        "offset" => "(0.0, 0.05, 0.02)",
+        "width" => "224",
+        "illuminance_lux" => "6000.0",
+        "direction" => "(-0.3, 0.2, -1.0)",
+        "intensity_lm" => "800.0",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_single_edits() {
+        assert_eq!(edit_distance("radus", "radius"), 1);
+        assert_eq!(edit_distance("xyz", "xy"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn closest_ignores_far_names() {
+        let fields = ["id", "shape", "material", "on", "xy"];
+        assert_eq!(closest("xyz", &fields), Some("xy"));
+        assert_eq!(closest("matreial", &fields), Some("material"));
+        assert_eq!(closest("weight", &fields), None);
+    }
+
+    #[test]
+    fn decimal_fraction_tokens() {
+        assert!(starts_decimal_fraction(".0"));
+        assert!(!starts_decimal_fraction("..."));
+        assert!(!starts_decimal_fraction("xy"));
+    }
+}
