@@ -72,7 +72,7 @@ pub fn load_scene(path: &Path) -> Result<LoadedScene, SceneError> {
     let sha256 = hex(&Sha256::digest(&bytes));
     let source = String::from_utf8(bytes)
         .map_err(|error| SceneError::Parse(Box::new(not_utf8(path, &error))))?;
-    let scene = parse_scene(path, &source).map_err(|d| SceneError::Parse(Box::new(d)))?;
+    let scene = parse_scene(path, &source)?;
     Ok(LoadedScene {
         scene,
         path: path.to_owned(),
@@ -81,11 +81,12 @@ pub fn load_scene(path: &Path) -> Result<LoadedScene, SceneError> {
     })
 }
 
-/// Parses scene text; `file` is used only to label the diagnostic.
-pub fn parse_scene(file: &Path, source: &str) -> Result<Scene, Diagnostic> {
+/// Parses scene text; `file` only labels the diagnostic. Errors are always
+/// [`SceneError::Parse`].
+pub fn parse_scene(file: &Path, source: &str) -> Result<Scene, SceneError> {
     ron_options()
         .from_str::<Scene>(source)
-        .map_err(|error| diagnostic_from_ron(file, source, &error))
+        .map_err(|error| SceneError::Parse(Box::new(diagnostic_from_ron(file, source, &error))))
 }
 
 fn not_utf8(file: &Path, error: &std::string::FromUtf8Error) -> Diagnostic {
@@ -136,7 +137,10 @@ mod tests {
         let diagnostic = error.to_diagnostic();
         assert_eq!((diagnostic.line, diagnostic.column), (2, 13));
         assert!(diagnostic.message.contains("UTF-8"), "{diagnostic}");
-        assert_eq!(diagnostic.value.as_deref(), Some("bytes 0xe9 0x22 0x2c 0x0a"));
+        assert_eq!(
+            diagnostic.value.as_deref(),
+            Some("bytes 0xe9 0x22 0x2c 0x0a")
+        );
     }
 
     #[test]
@@ -145,6 +149,10 @@ mod tests {
         assert!(matches!(error, SceneError::Read { .. }), "{error}");
         let diagnostic = error.to_diagnostic();
         assert_eq!(diagnostic.line, 0);
-        assert!(diagnostic.to_string().starts_with("no/such/scene.ron: error: cannot read"));
+        assert!(
+            diagnostic
+                .to_string()
+                .starts_with("no/such/scene.ron: error: cannot read")
+        );
     }
 }

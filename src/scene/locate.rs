@@ -31,11 +31,28 @@ pub struct SyntaxError {
 
 mod walker;
 
-use walker::{Entry, Walker, OPEN};
+use walker::{Entry, OPEN, Walker};
 
 /// Longest value text returned by [`SourceMap::value_text`] before it is shortened.
 const MAX_VALUE_TEXT_CHARS: usize = 80;
 
+/// A recorded value: its path, where it starts and its source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValueSpan<'m> {
+    pub path: &'m str,
+    pub start: Position,
+    /// The value's full source text.
+    pub raw: &'m str,
+    /// Whether a syntax error cut the value short, so that `raw` is incomplete.
+    pub cut_short: bool,
+}
+
+impl ValueSpan<'_> {
+    /// The source text on one line, shortened to at most 80 characters.
+    pub fn text(&self) -> String {
+        shorten(self.raw)
+    }
+}
 
 /// Value paths of a RON document mapped to their byte ranges and line:column positions.
 #[derive(Debug, Clone)]
@@ -59,7 +76,11 @@ impl<'a> SourceMap<'a> {
         if let Some(error) = &error {
             // Values left open by the error extend to it, so that the error's position falls
             // inside the values it interrupted.
-            let end = error.offset + source[error.offset..].chars().next().map_or(0, char::len_utf8);
+            let end = error.offset
+                + source[error.offset..]
+                    .chars()
+                    .next()
+                    .map_or(0, char::len_utf8);
             for entry in walker.entries.iter_mut().filter(|e| e.end == OPEN) {
                 entry.end = end;
                 entry.cut_short = true;
@@ -102,32 +123,72 @@ impl<'a> SourceMap<'a> {
 
     /// Source text of the value at `path`, shortened to one line of at most 80 characters.
     pub fn value_text(&self, path: &str) -> Option<String> {
-        self.entry(path)
-            .map(|e| shorten(&self.source[e.start..e.end]))
+        self.entry(path).map(|e| self.span(e).text())
     }
 
     /// Path of the innermost value whose range, including its field name, contains `position`.
     pub fn path_at(&self, position: Position) -> Option<&str> {
+        self.innermost(position).map(|span| span.path)
+    }
+
+    /// The innermost recorded value whose range, including its field name, contains
+    /// `position`.
+    pub fn innermost(&self, position: Position) -> Option<ValueSpan<'_>> {
         let offset = self.offset_of_position(position)?;
         self.entries
             .iter()
-            .filter(|e| e.outer_start <= offset && (offset < e.end || (e.cut_short && offset == e.end)))
+            .filter(|e| {
+                e.outer_start <= offset && (offset < e.end || (e.cut_short && offset == e.end))
+            })
             .min_by_key(|e| e.end - e.outer_start)
-            .map(|e| e.path.as_str())
+            .map(|e| self.span(e))
+    }
+
+    /// The complete value that ends last at or before `position`; among values ending at the
+    /// same place (a value and its last element), the outermost.
+    pub fn value_before(&self, position: Position) -> Option<ValueSpan<'_>> {
+        let offset = self.offset_of_position(position)?;
+        self.entries
+            .iter()
+            .filter(|e| !e.cut_short && e.end <= offset && e.start < e.end)
+            .max_by_key(|e| (e.end, std::cmp::Reverse(e.start)))
+            .map(|e| self.span(e))
     }
 
     /// Source text of the value or token that starts at `position`: a recorded value when one
-    /// starts there, otherwise the run of non-separator characters there.
+    /// starts there, otherwise the run of characters up to the next separator, or the single
+    /// separator character itself.
     pub fn text_at(&self, position: Position) -> Option<String> {
         let offset = self.offset_of_position(position)?;
-        if let Some(entry) = self.entries.iter().find(|e| e.start == offset) {
-            return Some(shorten(&self.source[entry.start..entry.end]));
+        let starting_here = self
+            .entries
+            .iter()
+            .find(|e| e.start == offset && e.end > offset);
+        if let Some(entry) = starting_here {
+            return Some(self.span(entry).text());
         }
         let rest = &self.source[offset..];
+        let first = rest.chars().next()?;
         let token_len = rest
-            .find(|c: char| c.is_whitespace() || matches!(c, ',' | ')' | ']' | '}' | ':'))
+            .find(|c: char| {
+                c.is_whitespace() || matches!(c, ',' | '(' | ')' | '[' | ']' | '{' | '}' | ':')
+            })
             .unwrap_or(rest.len());
-        (token_len > 0).then(|| shorten(&rest[..token_len]))
+        let token = if token_len > 0 {
+            &rest[..token_len]
+        } else {
+            &rest[..first.len_utf8()]
+        };
+        Some(shorten(token))
+    }
+
+    /// Position of the first character at or after `position` that is not whitespace or a
+    /// comment. `ron` reports some errors at the whitespace before the offending value.
+    pub fn skip_trivia(&self, position: Position) -> Position {
+        match self.offset_of_position(position) {
+            Some(offset) => self.position_of_offset(walker::skip_trivia_from(self.source, offset)),
+            None => position,
+        }
     }
 
     /// Line and column of a byte offset. Offsets past the end map to the end of the source.
@@ -162,6 +223,15 @@ impl<'a> SourceMap<'a> {
         }
     }
 
+    fn span<'m>(&'m self, entry: &'m Entry) -> ValueSpan<'m> {
+        ValueSpan {
+            path: &entry.path,
+            start: self.position_of_offset(entry.start),
+            raw: &self.source[entry.start..entry.end],
+            cut_short: entry.cut_short,
+        }
+    }
+
     fn entry(&self, path: &str) -> Option<&Entry> {
         self.entries.iter().find(|e| e.path == path)
     }
@@ -176,8 +246,9 @@ pub fn parent_path(path: &str) -> Option<&str> {
     Some(&path[..cut])
 }
 
+/// Joins the lines of `text` with single spaces and cuts it to `MAX_VALUE_TEXT_CHARS`.
 fn shorten(text: &str) -> String {
-    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let one_line = text.lines().map(str::trim).collect::<Vec<_>>().join(" ");
     if one_line.chars().count() <= MAX_VALUE_TEXT_CHARS {
         one_line
     } else {
@@ -221,7 +292,10 @@ Scene(
         assert_eq!(map.position("objects[0].xy[1]"), Some(at(5, 70)));
         assert_eq!(map.position("objects[1].shape.radius"), Some(at(8, 33)));
         assert_eq!(map.position("cameras[0].trajectory.eye"), Some(at(12, 53)));
-        assert_eq!(map.position("cameras[0].trajectory.eye[2]"), Some(at(12, 64)));
+        assert_eq!(
+            map.position("cameras[0].trajectory.eye[2]"),
+            Some(at(12, 64))
+        );
         assert_eq!(map.position("tags[\"b\"][1]"), Some(at(13, 29)));
         assert_eq!(map.position("view"), Some(at(14, 11)));
     }
@@ -231,8 +305,14 @@ Scene(
         let map = SourceMap::new(SCENE);
         assert_eq!(map.position("objects[1].jitter"), Some(at(9, 21)));
         assert_eq!(map.position("objects[1].jitter.yaw_deg"), Some(at(9, 48)));
-        assert_eq!(map.value_text("objects[1].jitter.yaw_deg").as_deref(), Some("-inf"));
-        assert_eq!(map.value_text("objects[1].shape.radius").as_deref(), Some("NaN"));
+        assert_eq!(
+            map.value_text("objects[1].jitter.yaw_deg").as_deref(),
+            Some("-inf")
+        );
+        assert_eq!(
+            map.value_text("objects[1].shape.radius").as_deref(),
+            Some("NaN")
+        );
     }
 
     #[test]
@@ -242,7 +322,10 @@ Scene(
             map.value_text("objects[1].jitter").as_deref(),
             Some("Some((xy_m: 0.02, yaw_deg: -inf))")
         );
-        assert_eq!(map.value_text("name").as_deref(), Some(r#""a \"quoted\" (name)""#));
+        assert_eq!(
+            map.value_text("name").as_deref(),
+            Some(r#""a \"quoted\" (name)""#)
+        );
     }
 
     #[test]
@@ -287,7 +370,13 @@ Scene(
 
     #[test]
     fn unclosed_tokens_are_errors() {
-        for source in ["(a: \"open", "(a: 1 /* open", "(a: [1, 2", "(a: r#\"x\"", "(a: 'x"] {
+        for source in [
+            "(a: \"open",
+            "(a: 1 /* open",
+            "(a: [1, 2",
+            "(a: r#\"x\"",
+            "(a: 'x",
+        ] {
             let map = SourceMap::new(source);
             assert!(map.syntax_error().is_some(), "no error for {source:?}");
         }

@@ -11,13 +11,57 @@ use super::locate::{Position, SourceMap};
 /// Builds the diagnostic for a `ron` error in `source`.
 pub(crate) fn diagnostic_from_ron(file: &Path, source: &str, error: &SpannedError) -> Diagnostic {
     let map = SourceMap::new(source);
-    let position = Position {
+    let reported = Position {
         line: error.span.start.line,
         column: error.span.start.col,
     };
+    // `ron` reports some errors at the whitespace before the value, and an unclosed block
+    // comment somewhere inside it; the walker knows where the comment starts.
+    let mut position = map.skip_trivia(reported);
+    if matches!(error.code, RonError::UnclosedBlockComment)
+        && let Some(syntax_error) = map.syntax_error()
+    {
+        position = map.position_of_offset(syntax_error.offset);
+    }
+
+    let mut raw_token = map.text_at(position);
+    // `ron` reports a value missing after a comma at the comma itself.
+    if raw_token.as_deref() == Some(",") && is_wrong_value(&error.code) {
+        position = map.skip_trivia(Position {
+            column: position.column + 1,
+            ..position
+        });
+        raw_token = map.text_at(position);
+    }
+    // After an integer field, `ron` stops at the `.` of `224.0` and asks for a comma.
+    let decimal_fraction = matches!(error.code, RonError::ExpectedComma)
+        && raw_token.as_deref().is_some_and(starts_decimal_fraction);
+
+    // A value of the wrong type is reported from its first character, so that `-1` is shown
+    // whole rather than from the digit where `ron` noticed the sign.
+    let value_span = map
+        .innermost(position)
+        .filter(|span| !span.cut_short && (decimal_fraction || is_wrong_value(&error.code)));
+    if let Some(span) = value_span {
+        position = span.start;
+    }
+    let token = value_span.map(|span| span.text()).or(raw_token);
+
+    let explained = if decimal_fraction {
+        Explained::new(
+            "expected a whole number, found a decimal number",
+            token,
+            "remove the decimal part: image sizes and seeds are whole numbers, e.g. 224",
+        )
+    } else {
+        let mut explained = explain(&error.code, &map, position, token.as_deref());
+        if token.is_none() && is_wrong_value(&error.code) {
+            // The value is missing because the file ends: say so rather than ask for a type.
+            explained.fix = explain(&RonError::Eof, &map, position, None).fix;
+        }
+        explained
+    };
     let path = map.path_at(position).unwrap_or_default().to_owned();
-    let token = map.text_at(position);
-    let explained = explain(&error.code, &map, position, token.as_deref());
     let path = match &explained.missing_field {
         Some(field) if path.is_empty() => field.clone(),
         Some(field) => format!("{path}.{field}"),
@@ -32,6 +76,22 @@ pub(crate) fn diagnostic_from_ron(file: &Path, source: &str, error: &SpannedErro
         value: explained.value,
         fix: explained.fix,
     }
+}
+
+/// Whether the error means that a whole value has the wrong type or range.
+fn is_wrong_value(code: &RonError) -> bool {
+    matches!(
+        code,
+        RonError::ExpectedFloat
+            | RonError::ExpectedInteger
+            | RonError::IntegerOutOfBounds
+            | RonError::ExpectedString
+            | RonError::ExpectedBoolean
+            | RonError::InvalidValueForType { .. }
+            | RonError::ExpectedStructLike
+            | RonError::ExpectedArray
+            | RonError::ExpectedOption
+    )
 }
 
 struct Explained {
@@ -53,32 +113,49 @@ impl Explained {
     }
 }
 
-fn explain(code: &RonError, map: &SourceMap<'_>, position: Position, token: Option<&str>) -> Explained {
+fn explain(
+    code: &RonError,
+    map: &SourceMap<'_>,
+    position: Position,
+    token: Option<&str>,
+) -> Explained {
     let value = token.map(str::to_owned);
     let found = token.map_or_else(|| "the end of the file".to_owned(), |t| format!("`{t}`"));
     match code {
-        RonError::NoSuchStructField { expected, found: field, outer } => {
+        RonError::NoSuchStructField {
+            expected,
+            found: field,
+            outer,
+        } => {
             let owner = outer.as_deref().unwrap_or("this struct");
-            let value = map.path_at(position).and_then(|path| map.value_text(path));
+            let value = map.innermost(position).map(|span| span.text());
             let fix = if expected.is_empty() {
                 format!("remove the field: `{owner}` has no fields")
             } else {
                 format!(
-                    "{}the fields of `{owner}` are: {}",
+                    "{}`{owner}` takes the fields: {}",
                     did_you_mean(field, expected),
                     expected.join(", ")
                 )
             };
             Explained::new(format!("unknown field `{field}` in `{owner}`"), value, fix)
         }
-        RonError::NoSuchEnumVariant { expected, found: variant, outer } => {
+        RonError::NoSuchEnumVariant {
+            expected,
+            found: variant,
+            outer,
+        } => {
             let owner = outer.as_deref().unwrap_or("this enum");
             let fix = format!(
                 "{}`{owner}` is one of: {}",
                 did_you_mean(variant, expected),
                 expected.join(", ")
             );
-            Explained::new(format!("unknown variant `{variant}` of `{owner}`"), value, fix)
+            Explained::new(
+                format!("unknown variant `{variant}` of `{owner}`"),
+                value,
+                fix,
+            )
         }
         RonError::MissingStructField { field, outer } => {
             let owner = outer.as_deref().unwrap_or("this struct");
@@ -95,22 +172,30 @@ fn explain(code: &RonError, map: &SourceMap<'_>, position: Position, token: Opti
         }
         RonError::DuplicateStructField { field, outer } => {
             let owner = outer.as_deref().unwrap_or("this struct");
-            let value = map.path_at(position).and_then(|path| map.value_text(path));
+            let value = map.innermost(position).map(|span| span.text());
             Explained::new(
                 format!("field `{field}` appears twice in `{owner}`"),
                 value,
                 format!("keep one `{field}` entry and remove the other"),
             )
         }
-        RonError::InvalidValueForType { expected, found: actual } => Explained::new(
+        RonError::InvalidValueForType {
+            expected,
+            found: actual,
+        } => Explained::new(
             format!("expected {expected}, found {actual}"),
             value,
             format!("write {expected} here"),
         ),
-        RonError::ExpectedDifferentLength { expected, found: count } => Explained::new(
+        RonError::ExpectedDifferentLength {
+            expected,
+            found: count,
+        } => Explained::new(
             format!("expected {expected}, found {count} element(s)"),
-            map.path_at(position).and_then(|path| map.value_text(path)),
-            format!("write {expected}, for example `(x, y)` for `xy` or `(x, y, z)` for a position"),
+            map.innermost(position).map(|span| span.text()),
+            format!(
+                "write {expected}, for example `(x, y)` for `xy` or `(x, y, z)` for a position"
+            ),
         ),
         RonError::ExpectedFloat => Explained::new(
             format!("expected a number, found {found}"),
@@ -127,16 +212,22 @@ fn explain(code: &RonError, map: &SourceMap<'_>, position: Position, token: Opti
             value,
             "write a non-negative whole number: `seed` takes 0..2^64, image sizes 1..2^32",
         ),
-        RonError::ExpectedComma if token.is_some_and(starts_decimal_fraction) => Explained::new(
-            "expected a whole number, found a decimal fraction",
-            value,
-            "remove the decimal part: image sizes and seeds are whole numbers, e.g. 224",
-        ),
-        RonError::ExpectedComma => Explained::new(
-            format!("expected `,` before {found}"),
-            value,
-            "separate fields and values with commas: add `,` at the end of the previous value",
-        ),
+        RonError::ExpectedComma => {
+            let open_string = map
+                .value_before(position)
+                .filter(|span| span.raw.starts_with('"') && span.raw.contains('\n'));
+            let fix = match open_string {
+                Some(span) => format!(
+                    "the string that starts at {}:{} runs across a line end: check that it has \
+                     its closing `\"`",
+                    span.start.line, span.start.column
+                ),
+                None => "separate fields and values with commas: add `,` at the end of the \
+                         previous value"
+                    .to_owned(),
+            };
+            Explained::new(format!("expected `,` before {found}"), value, fix)
+        }
         RonError::ExpectedString => Explained::new(
             format!("expected a string, found {found}"),
             value,
@@ -163,7 +254,10 @@ fn explain(code: &RonError, map: &SourceMap<'_>, position: Position, token: Opti
                 format!("write `{name}( ... )` or `( ... )` with its fields")
             },
         ),
-        RonError::ExpectedDifferentStructName { expected, found: name } => Explained::new(
+        RonError::ExpectedDifferentStructName {
+            expected,
+            found: name,
+        } => Explained::new(
             format!("expected struct `{expected}`, found `{name}`"),
             value,
             format!("rename `{name}` to `{expected}`, or leave the name out"),
@@ -267,7 +361,12 @@ fn closest<'e>(found: &str, expected: &[&'e str]) -> Option<&'e str> {
     let max_distance = (found.chars().count() / 3).max(1);
     expected
         .iter()
-        .map(|name| (edit_distance(&found.to_lowercase(), &name.to_lowercase()), *name))
+        .map(|name| {
+            (
+                edit_distance(&found.to_lowercase(), &name.to_lowercase()),
+                *name,
+            )
+        })
         .filter(|(distance, _)| *distance <= max_distance)
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, name)| name)
@@ -305,10 +404,14 @@ fn field_example(field: &str) -> Option<&'static str> {
         "target" => "\"red_mug\"",
         "time_limit_s" => "20.0",
         "supports" => "[(id: \"table\", size: (1.1, 1.2, 0.04), position: (0.45, 0.0, 0.73))]",
-        "objects" => "[(id: \"red_mug\", shape: Mug(radius: 0.04, height: 0.1), \
-                      material: (color: (0.8, 0.1, 0.1)), on: \"table\", xy: (0.45, 0.1))]",
-        "cameras" => "[(id: \"front\", trajectory: Static(eye: (-0.15, 0.0, 1.4), \
-                      look_at: (0.47, 0.0, 0.75)))]",
+        "objects" => {
+            "[(id: \"red_mug\", shape: Mug(radius: 0.04, height: 0.1), \
+                      material: (color: (0.8, 0.1, 0.1)), on: \"table\", xy: (0.45, 0.1))]"
+        }
+        "cameras" => {
+            "[(id: \"front\", trajectory: Static(eye: (-0.15, 0.0, 1.4), \
+                      look_at: (0.47, 0.0, 0.75)))]"
+        }
         "view" => "\"front\"",
         "id" => "\"red_mug\"",
         "shape" => "Mug(radius: 0.04, height: 0.1)",
@@ -336,6 +439,164 @@ fn field_example(field: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scene::load::parse_scene;
+
+    const SCENE: &str = include_str!("../../tests/fixtures/scenes/valid_minimal.ron");
+
+    /// Parses `SCENE` with `from` replaced by `to` and returns the parse diagnostic.
+    fn parse_error(from: &str, to: &str) -> Diagnostic {
+        assert!(SCENE.contains(from), "{from:?} is not in the scene");
+        let source = SCENE.replacen(from, to, 1);
+        parse_scene(Path::new("x.ron"), &source)
+            .expect_err("the edit must break parsing")
+            .to_diagnostic()
+    }
+
+    #[track_caller]
+    fn assert_diagnostic(
+        d: &Diagnostic,
+        line: usize,
+        column: usize,
+        message: &str,
+        value: Option<&str>,
+    ) {
+        assert_eq!((d.line, d.column), (line, column), "{d}");
+        assert!(d.message.contains(message), "{d}");
+        assert_eq!(d.value.as_deref(), value, "{d}");
+    }
+
+    #[test]
+    fn negative_integer_is_shown_whole() {
+        let d = parse_error("time_limit_s: 10.0,", "time_limit_s: 10.0, seed: -1,");
+        assert_diagnostic(&d, 7, 31, "`-1` is out of range", Some("-1"));
+        assert_eq!(d.path, "seed");
+    }
+
+    #[test]
+    fn decimal_in_integer_field() {
+        let d = parse_error(
+            "view: \"front\",",
+            "view: \"front\", image: (width: 224.0, height: 224),",
+        );
+        assert_diagnostic(
+            &d,
+            32,
+            35,
+            "expected a whole number, found a decimal number",
+            Some("224.0"),
+        );
+        assert_eq!(d.path, "image.width");
+    }
+
+    #[test]
+    fn unknown_variant_suggests_the_closest() {
+        let d = parse_error("kind: Tabletop", "kind: TableTop");
+        assert_diagnostic(
+            &d,
+            4,
+            11,
+            "unknown variant `TableTop` of `SceneKind`",
+            Some("TableTop"),
+        );
+        assert!(d.fix.starts_with("did you mean `Tabletop`?"), "{d}");
+    }
+
+    #[test]
+    fn unknown_field_in_a_shape_variant() {
+        let d = parse_error("height: 0.1)", "hieght: 0.1)");
+        assert_diagnostic(&d, 15, 38, "unknown field `hieght` in `Mug`", Some("0.1"));
+        assert_eq!(d.path, "objects[0].shape.hieght");
+    }
+
+    #[test]
+    fn duplicate_field_shows_the_second_value() {
+        let d = parse_error(
+            "time_limit_s: 10.0,",
+            "time_limit_s: 10.0, time_limit_s: 5.0,",
+        );
+        assert_diagnostic(&d, 7, 25, "field `time_limit_s` appears twice", Some("5.0"));
+    }
+
+    #[test]
+    fn truncated_file_names_the_open_bracket() {
+        let cut = SCENE
+            .find("        (\n            id: \"blue_box\"")
+            .unwrap()
+            + 9;
+        let d = parse_scene(Path::new("x.ron"), &SCENE[..cut])
+            .unwrap_err()
+            .to_diagnostic();
+        assert!(d.message.contains("unexpected end of file"), "{d}");
+        assert!(d.fix.contains("close the `(` opened at 21:9"), "{d}");
+        assert_eq!(d.path, "objects[1]");
+    }
+
+    #[test]
+    fn missing_value_after_a_comma() {
+        let cut = SCENE.find("0.1, 0.1)").unwrap() + 4;
+        let d = parse_scene(Path::new("x.ron"), &SCENE[..cut])
+            .unwrap_err()
+            .to_diagnostic();
+        assert_diagnostic(
+            &d,
+            16,
+            41,
+            "expected a number, found the end of the file",
+            None,
+        );
+        assert!(d.fix.contains("close the `(` opened at 16:31"), "{d}");
+    }
+
+    #[test]
+    fn string_running_over_lines() {
+        let d = parse_error("target: \"red_mug\",", "target: \"red_mug,");
+        assert!(
+            d.fix
+                .contains("the string that starts at 6:13 runs across a line end"),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn unclosed_comment_points_at_its_start() {
+        let d = parse_error("    view: \"front\",", "    /* view: \"front\",");
+        assert_diagnostic(&d, 32, 5, "block comment is not closed", None);
+    }
+
+    #[test]
+    fn trailing_text_after_the_scene() {
+        let source = format!("{SCENE}\n)\n");
+        let d = parse_scene(Path::new("x.ron"), &source)
+            .unwrap_err()
+            .to_diagnostic();
+        assert_diagnostic(
+            &d,
+            35,
+            1,
+            "unexpected `)` after the end of the scene",
+            Some(")"),
+        );
+    }
+
+    #[test]
+    fn list_where_a_vector_belongs() {
+        let d = parse_error("xy: (0.4, 0.1)", "xy: [0.4, 0.1]");
+        assert_diagnostic(&d, 18, 17, "expected `(`", Some("[0.4, 0.1]"));
+        assert!(d.fix.contains("vectors use parentheses"), "{d}");
+    }
+
+    #[test]
+    fn vector_of_the_wrong_length() {
+        let d = parse_error("xy: (0.4, 0.1)", "xy: (0.4)");
+        assert_diagnostic(
+            &d,
+            18,
+            21,
+            "expected an array of length 2, found 1 element",
+            Some("(0.4)"),
+        );
+        assert_eq!(d.path, "objects[0].xy");
+    }
 
     #[test]
     fn edit_distance_counts_single_edits() {

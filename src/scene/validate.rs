@@ -110,9 +110,21 @@ fn check_image_size(scene: &Scene, sink: &mut Sink<'_>) {
 
 fn check_unique_ids(scene: &Scene, sink: &mut Sink<'_>) {
     let groups: [(&str, &str, Vec<&str>); 3] = [
-        ("objects", "object", scene.objects.iter().map(|o| o.id.as_str()).collect()),
-        ("supports", "support", scene.supports.iter().map(|s| s.id.as_str()).collect()),
-        ("cameras", "camera", scene.cameras.iter().map(|c| c.id.as_str()).collect()),
+        (
+            "objects",
+            "object",
+            scene.objects.iter().map(|o| o.id.as_str()).collect(),
+        ),
+        (
+            "supports",
+            "support",
+            scene.supports.iter().map(|s| s.id.as_str()).collect(),
+        ),
+        (
+            "cameras",
+            "camera",
+            scene.cameras.iter().map(|c| c.id.as_str()).collect(),
+        ),
     ];
     for (list, kind, ids) in groups {
         let mut first_index: HashMap<&str, usize> = HashMap::new();
@@ -137,7 +149,10 @@ fn check_references(scene: &Scene, sink: &mut Sink<'_>) {
         sink.error(
             "target",
             format!("target {:?} is not the id of any object", scene.target),
-            format!("set target to one of the object ids: {}", quoted_list(&object_ids)),
+            format!(
+                "set target to one of the object ids: {}",
+                quoted_list(&object_ids)
+            ),
         );
     }
 
@@ -146,8 +161,14 @@ fn check_references(scene: &Scene, sink: &mut Sink<'_>) {
         if !support_ids.contains(&object.on.as_str()) {
             sink.error(
                 &format!("objects[{i}].on"),
-                format!("object {:?}: `on` names no support: {:?}", object.id, object.on),
-                format!("set `on` to one of the support ids: {}", quoted_list(&support_ids)),
+                format!(
+                    "object {:?}: `on` names no support: {:?}",
+                    object.id, object.on
+                ),
+                format!(
+                    "set `on` to one of the support ids: {}",
+                    quoted_list(&support_ids)
+                ),
             );
         }
     }
@@ -157,7 +178,10 @@ fn check_references(scene: &Scene, sink: &mut Sink<'_>) {
         sink.error(
             "view",
             format!("view {:?} is not the id of any camera", scene.view),
-            format!("set view to one of the camera ids: {}", quoted_list(&camera_ids)),
+            format!(
+                "set view to one of the camera ids: {}",
+                quoted_list(&camera_ids)
+            ),
         );
     }
 }
@@ -183,14 +207,14 @@ fn check_rates(scene: &Scene, sink: &mut Sink<'_>) {
         if whole_steps >= 1.0 && (steps - whole_steps).abs() <= RATE_DIVISION_TOLERANCE * steps {
             continue;
         }
-        let fix = if steps < 1.0 {
-            format!("use a rate of at most physics_hz ({physics_hz} Hz), e.g. {}", physics_hz / 4.0)
-        } else {
-            format!(
-                "use a rate that divides physics_hz ({physics_hz} Hz), e.g. {} or {}",
-                physics_hz / steps.ceil(),
-                physics_hz / steps.floor()
-            )
+        let fix = match dividing_rates_around(physics_hz, rate_hz) {
+            (Some(below), Some(above)) => format!(
+                "use a rate that divides physics_hz ({physics_hz} Hz), e.g. {below} or {above}"
+            ),
+            (Some(rate), None) | (None, Some(rate)) => {
+                format!("use a rate that divides physics_hz ({physics_hz} Hz), e.g. {rate}")
+            }
+            (None, None) => format!("use physics_hz divided by a whole number, e.g. {physics_hz}"),
         };
         sink.error(
             &format!("rates.{name}"),
@@ -203,25 +227,61 @@ fn check_rates(scene: &Scene, sink: &mut Sink<'_>) {
     }
 }
 
+/// Most physics steps per update considered when suggesting a dividing rate.
+const MAX_SUGGESTED_STEPS: u32 = 10_000;
+
+/// The rates nearest to `rate_hz` from below and from above that divide `physics_hz` into a
+/// whole number of steps and are themselves round to 0.1 Hz, so that the suggestion is easy
+/// to type.
+fn dividing_rates_around(physics_hz: f32, rate_hz: f32) -> (Option<f32>, Option<f32>) {
+    let round_rates = (1..=MAX_SUGGESTED_STEPS)
+        .map(|steps| physics_hz / steps as f32)
+        .filter(|rate| ((rate * 10.0).round() - rate * 10.0).abs() < 1e-3)
+        .map(|rate| (rate * 10.0).round() / 10.0);
+    let mut below: Option<f32> = None;
+    let mut above: Option<f32> = None;
+    for rate in round_rates {
+        if rate < rate_hz && below.is_none_or(|b| rate > b) {
+            below = Some(rate);
+        }
+        if rate > rate_hz && above.is_none_or(|a| rate < a) {
+            above = Some(rate);
+        }
+    }
+    (below, above)
+}
+
 fn check_textures(scene: &Scene, assets_dir: &Path, sink: &mut Sink<'_>) {
     let materials = scene
         .supports
         .iter()
         .enumerate()
-        .map(|(i, s)| (format!("supports[{i}]"), format!("support {:?}", s.id), &s.material))
-        .chain(
-            scene
-                .objects
-                .iter()
-                .enumerate()
-                .map(|(i, o)| (format!("objects[{i}]"), format!("object {:?}", o.id), &o.material)),
-        );
+        .map(|(i, s)| {
+            (
+                format!("supports[{i}]"),
+                format!("support {:?}", s.id),
+                &s.material,
+            )
+        })
+        .chain(scene.objects.iter().enumerate().map(|(i, o)| {
+            (
+                format!("objects[{i}]"),
+                format!("object {:?}", o.id),
+                &o.material,
+            )
+        }));
     for (path, owner, material) in materials {
         check_texture(&path, &owner, material, assets_dir, sink);
     }
 }
 
-fn check_texture(path: &str, owner: &str, material: &Material, assets_dir: &Path, sink: &mut Sink<'_>) {
+fn check_texture(
+    path: &str,
+    owner: &str,
+    material: &Material,
+    assets_dir: &Path,
+    sink: &mut Sink<'_>,
+) {
     let Some(texture) = &material.texture else {
         return;
     };
@@ -243,5 +303,8 @@ fn quoted_list(ids: &[&str]) -> String {
     if ids.is_empty() {
         return "(none defined)".to_owned();
     }
-    ids.iter().map(|id| format!("{id:?}")).collect::<Vec<_>>().join(", ")
+    ids.iter()
+        .map(|id| format!("{id:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -33,6 +33,15 @@ pub(super) struct Walker<'a> {
 
 type WalkResult = Result<(), SyntaxError>;
 
+/// Byte offset of the first character at or after `offset` that is not whitespace or part of
+/// a comment. An unclosed block comment leaves the offset where the comment starts.
+pub(super) fn skip_trivia_from(src: &str, offset: usize) -> usize {
+    let mut walker = Walker::new(src);
+    walker.pos = offset;
+    let _ = walker.skip_trivia();
+    walker.pos
+}
+
 impl<'a> Walker<'a> {
     pub(super) fn new(src: &'a str) -> Self {
         Self {
@@ -96,6 +105,8 @@ impl<'a> Walker<'a> {
         });
 
         let Some(c) = self.peek() else {
+            // Nothing of the value was written, so nothing is recorded for it.
+            self.entries.truncate(index);
             return Err(self.error("expected a value, found the end of the file"));
         };
         match c {
@@ -123,7 +134,10 @@ impl<'a> Walker<'a> {
                     self.group(&path)?;
                 }
             }
-            c => return Err(self.error(&format!("expected a value, found `{c}`"))),
+            c => {
+                self.entries.truncate(index);
+                return Err(self.error(&format!("expected a value, found `{c}`")));
+            }
         }
         // Trailing trivia is not part of the value.
         self.entries[index].end = self.pos;
@@ -230,7 +244,9 @@ impl<'a> Walker<'a> {
         } else if self.peek() == Some(close) {
             Ok(false)
         } else if self.peek().is_none() {
-            Err(self.error(&format!("expected `,` or `{close}`, found the end of the file")))
+            Err(self.error(&format!(
+                "expected `,` or `{close}`, found the end of the file"
+            )))
         } else {
             Err(self.error(&format!("expected `,` or `{close}`")))
         }
@@ -331,7 +347,10 @@ impl<'a> Walker<'a> {
                 && matches!(previous, 'e' | 'E')
                 && !self.src[start..self.pos].contains(['x', 'X']);
             let is_leading_sign = matches!(c, '+' | '-') && self.pos == start;
-            if c.is_ascii_alphanumeric() || matches!(c, '_' | '.') || is_exponent_sign || is_leading_sign
+            if c.is_ascii_alphanumeric()
+                || matches!(c, '_' | '.')
+                || is_exponent_sign
+                || is_leading_sign
             {
                 previous = c;
                 self.pos += 1;
@@ -339,7 +358,11 @@ impl<'a> Walker<'a> {
                 break;
             }
         }
-        if self.pos == start || self.src[start..self.pos].chars().all(|c| matches!(c, '+' | '-' | '.')) {
+        if self.pos == start
+            || self.src[start..self.pos]
+                .chars()
+                .all(|c| matches!(c, '+' | '-' | '.'))
+        {
             return Err(self.error_at(start, "expected a number"));
         }
         Ok(())
@@ -394,7 +417,8 @@ impl<'a> Walker<'a> {
                 depth -= 1;
                 self.pos += 2;
             } else if self.bump().is_none() {
-                return Err(self.error_at(start, "block comment is not closed with `*/`"));
+                self.pos = start;
+                return Err(self.error("block comment is not closed with `*/`"));
             }
         }
         Ok(())

@@ -170,7 +170,10 @@ fn check_reach(scene: &Scene, reach: &ReachLimits, sink: &mut Sink<'_>) {
     let nearest = (horizontal - jitter).max(0.0).hypot(vertical);
 
     let path = format!("objects[{i}].xy");
-    let base = format!("({:.2}, {:.2})", robot.base_position[0], robot.base_position[1]);
+    let base = format!(
+        "({:.2}, {:.2})",
+        robot.base_position[0], robot.base_position[1]
+    );
     if farthest > reach.max_reach_m {
         sink.error(
             &path,

@@ -70,7 +70,10 @@ fn check_number(n: &Number, sink: &mut Sink<'_>) {
         Range::FieldOfViewDeg => (
             n.value > 0.0 && n.value < 180.0,
             "must be between 0 and 180 degrees",
-            format!("set a vertical field of view in degrees, e.g. {}", n.example),
+            format!(
+                "set a vertical field of view in degrees, e.g. {}",
+                n.example
+            ),
         ),
     };
     if !valid {
@@ -83,13 +86,31 @@ fn collect(scene: &Scene) -> Vec<Number> {
     let mut list = Vec::new();
 
     let mut top = Scope::new(&mut list, "", "scene");
-    top.number("time_limit_s", scene.time_limit_s, Range::Positive, "seconds", "20.0");
+    top.number(
+        "time_limit_s",
+        scene.time_limit_s,
+        Range::Positive,
+        "seconds",
+        "20.0",
+    );
 
     let mut robot = Scope::new(&mut list, "robot", "robot");
     robot.vector("base_position", &scene.robot.base_position, Range::Any);
-    robot.number("base_yaw_deg", scene.robot.base_yaw_deg, Range::Any, "degrees", "0.0");
+    robot.number(
+        "base_yaw_deg",
+        scene.robot.base_yaw_deg,
+        Range::Any,
+        "degrees",
+        "0.0",
+    );
     for (j, angle) in scene.robot.start_joints.iter().flatten().enumerate() {
-        robot.number(&format!("start_joints[{j}]"), *angle, Range::Any, "radians", "0.0");
+        robot.number(
+            &format!("start_joints[{j}]"),
+            *angle,
+            Range::Any,
+            "radians",
+            "0.0",
+        );
     }
 
     for (i, support) in scene.supports.iter().enumerate() {
@@ -97,7 +118,14 @@ fn collect(scene: &Scene) -> Vec<Number> {
         let mut scope = Scope::new(&mut list, &format!("supports[{i}]"), &owner);
         for (k, axis) in ["x", "y", "z"].iter().enumerate() {
             let (path, label) = (format!("size[{k}]"), format!("size.{axis}"));
-            scope.labelled(&path, &label, support.size[k], Range::Positive, "metres", "0.5");
+            scope.labelled(
+                &path,
+                &label,
+                support.size[k],
+                Range::Positive,
+                "metres",
+                "0.5",
+            );
         }
         scope.vector("position", &support.position, Range::Any);
         scope.number("yaw_deg", support.yaw_deg, Range::Any, "degrees", "0.0");
@@ -123,9 +151,27 @@ fn collect(scene: &Scene) -> Vec<Number> {
     top.vector("background", &scene.background, Range::UnitInterval);
 
     let mut rates = Scope::new(&mut list, "rates", "rates");
-    rates.number("physics_hz", scene.rates.physics_hz, Range::Positive, "hertz", "240.0");
-    rates.number("control_hz", scene.rates.control_hz, Range::Positive, "hertz", "60.0");
-    rates.number("perception_hz", scene.rates.perception_hz, Range::Positive, "hertz", "10.0");
+    rates.number(
+        "physics_hz",
+        scene.rates.physics_hz,
+        Range::Positive,
+        "hertz",
+        "240.0",
+    );
+    rates.number(
+        "control_hz",
+        scene.rates.control_hz,
+        Range::Positive,
+        "hertz",
+        "60.0",
+    );
+    rates.number(
+        "perception_hz",
+        scene.rates.perception_hz,
+        Range::Positive,
+        "hertz",
+        "10.0",
+    );
 
     list
 }
@@ -147,7 +193,14 @@ impl<'l> Scope<'l> {
     }
 
     /// A number whose label in messages is its path relative to the owner.
-    fn number(&mut self, field: &str, value: f32, range: Range, unit: &'static str, example: &'static str) {
+    fn number(
+        &mut self,
+        field: &str,
+        value: f32,
+        range: Range,
+        unit: &'static str,
+        example: &'static str,
+    ) {
         self.labelled(field, field, value, range, unit, example);
     }
 
@@ -189,8 +242,20 @@ impl<'l> Scope<'l> {
 
     fn material(&mut self, material: &Material) {
         self.vector("material.color", &material.color, Range::UnitInterval);
-        self.number("material.roughness", material.roughness, Range::UnitInterval, "0..=1", "0.6");
-        self.number("material.metallic", material.metallic, Range::UnitInterval, "0..=1", "0.0");
+        self.number(
+            "material.roughness",
+            material.roughness,
+            Range::UnitInterval,
+            "0..=1",
+            "0.6",
+        );
+        self.number(
+            "material.metallic",
+            material.metallic,
+            Range::UnitInterval,
+            "0..=1",
+            "0.0",
+        );
     }
 
     fn object(&mut self, object: &Object) {
@@ -208,8 +273,20 @@ impl<'l> Scope<'l> {
         self.vector("xy", &object.xy, Range::Any);
         self.number("yaw_deg", object.yaw_deg, Range::Any, "degrees", "0.0");
         if let Some(jitter) = object.jitter {
-            self.number("jitter.xy_m", jitter.xy_m, Range::NonNegative, "metres", "0.02");
-            self.number("jitter.yaw_deg", jitter.yaw_deg, Range::NonNegative, "degrees", "180.0");
+            self.number(
+                "jitter.xy_m",
+                jitter.xy_m,
+                Range::NonNegative,
+                "metres",
+                "0.02",
+            );
+            self.number(
+                "jitter.yaw_deg",
+                jitter.yaw_deg,
+                Range::NonNegative,
+                "degrees",
+                "180.0",
+            );
         }
         if let Some(mass) = object.mass_kg {
             self.number("mass_kg", mass, Range::Positive, "kilograms", "0.2");
@@ -218,14 +295,36 @@ impl<'l> Scope<'l> {
 
     fn light(&mut self, light: &Light) {
         match light {
-            Light::Directional { illuminance_lux, color, direction, .. } => {
-                self.number("illuminance_lux", *illuminance_lux, Range::NonNegative, "lux", "6000.0");
+            Light::Directional {
+                illuminance_lux,
+                color,
+                direction,
+                ..
+            } => {
+                self.number(
+                    "illuminance_lux",
+                    *illuminance_lux,
+                    Range::NonNegative,
+                    "lux",
+                    "6000.0",
+                );
                 self.vector("color", color, Range::UnitInterval);
                 self.vector("direction", direction, Range::Any);
             }
-            Light::Point { position, intensity_lm, color, range_m } => {
+            Light::Point {
+                position,
+                intensity_lm,
+                color,
+                range_m,
+            } => {
                 self.vector("position", position, Range::Any);
-                self.number("intensity_lm", *intensity_lm, Range::NonNegative, "lumens", "800.0");
+                self.number(
+                    "intensity_lm",
+                    *intensity_lm,
+                    Range::NonNegative,
+                    "lumens",
+                    "800.0",
+                );
                 self.vector("color", color, Range::UnitInterval);
                 self.number("range_m", *range_m, Range::Positive, "metres", "10.0");
             }
@@ -233,30 +332,94 @@ impl<'l> Scope<'l> {
     }
 
     fn camera(&mut self, camera: &Camera) {
-        self.number("fov_y_deg", camera.fov_y_deg, Range::FieldOfViewDeg, "degrees", "55.0");
+        self.number(
+            "fov_y_deg",
+            camera.fov_y_deg,
+            Range::FieldOfViewDeg,
+            "degrees",
+            "55.0",
+        );
         match &camera.trajectory {
             Trajectory::Static { eye, look_at } => {
                 self.vector("trajectory.eye", eye, Range::Any);
                 self.vector("trajectory.look_at", look_at, Range::Any);
             }
-            Trajectory::Orbit { center, radius_m, height_m, start_deg, speed_deg_s } => {
+            Trajectory::Orbit {
+                center,
+                radius_m,
+                height_m,
+                start_deg,
+                speed_deg_s,
+            } => {
                 self.vector("trajectory.center", center, Range::Any);
-                self.number("trajectory.radius_m", *radius_m, Range::Positive, "metres", "0.6");
-                self.number("trajectory.height_m", *height_m, Range::Any, "metres", "0.6");
-                self.number("trajectory.start_deg", *start_deg, Range::Any, "degrees", "180.0");
-                self.number("trajectory.speed_deg_s", *speed_deg_s, Range::Any, "degrees per second", "3.0");
+                self.number(
+                    "trajectory.radius_m",
+                    *radius_m,
+                    Range::Positive,
+                    "metres",
+                    "0.6",
+                );
+                self.number(
+                    "trajectory.height_m",
+                    *height_m,
+                    Range::Any,
+                    "metres",
+                    "0.6",
+                );
+                self.number(
+                    "trajectory.start_deg",
+                    *start_deg,
+                    Range::Any,
+                    "degrees",
+                    "180.0",
+                );
+                self.number(
+                    "trajectory.speed_deg_s",
+                    *speed_deg_s,
+                    Range::Any,
+                    "degrees per second",
+                    "3.0",
+                );
             }
-            Trajectory::Dolly { from, to, look_at, duration_s } => {
+            Trajectory::Dolly {
+                from,
+                to,
+                look_at,
+                duration_s,
+            } => {
                 self.vector("trajectory.from", from, Range::Any);
                 self.vector("trajectory.to", to, Range::Any);
                 self.vector("trajectory.look_at", look_at, Range::Any);
-                self.number("trajectory.duration_s", *duration_s, Range::NonNegative, "seconds", "10.0");
+                self.number(
+                    "trajectory.duration_s",
+                    *duration_s,
+                    Range::NonNegative,
+                    "seconds",
+                    "10.0",
+                );
             }
-            Trajectory::Shake { eye, look_at, amplitude_m, frequency_hz } => {
+            Trajectory::Shake {
+                eye,
+                look_at,
+                amplitude_m,
+                frequency_hz,
+            } => {
                 self.vector("trajectory.eye", eye, Range::Any);
                 self.vector("trajectory.look_at", look_at, Range::Any);
-                self.number("trajectory.amplitude_m", *amplitude_m, Range::NonNegative, "metres", "0.01");
-                self.number("trajectory.frequency_hz", *frequency_hz, Range::NonNegative, "hertz", "0.5");
+                self.number(
+                    "trajectory.amplitude_m",
+                    *amplitude_m,
+                    Range::NonNegative,
+                    "metres",
+                    "0.01",
+                );
+                self.number(
+                    "trajectory.frequency_hz",
+                    *frequency_hz,
+                    Range::NonNegative,
+                    "hertz",
+                    "0.5",
+                );
             }
             Trajectory::Wrist { offset } => {
                 self.vector("trajectory.offset", offset, Range::Any);
