@@ -72,7 +72,7 @@ fn render(diagnostics: &[Diagnostic]) -> String {
     diagnostics.iter().map(|d| format!("{d}\n")).collect()
 }
 
-/// Asserts that `diagnostics` holds one at `path` with the given position and message part.
+/// Asserts that `diagnostics` contains one at `path` with the given position and message part.
 #[track_caller]
 fn assert_reported(
     diagnostics: &[Diagnostic],
@@ -216,7 +216,7 @@ fn shipped_scenes_have_a_wrist_camera() {
     }
 }
 
-/// Whether the segment from `from` to `to` passes through the support's box.
+/// Returns whether the segment from `from` to `to` passes through the support's box.
 fn segment_hits_support(from: Vec3, to: Vec3, support: &Support) -> bool {
     let to_local = Quat::from_rotation_z(-support.yaw_deg.to_radians());
     let centre = Vec3::from(support.position);
@@ -281,6 +281,34 @@ fn view_camera_sees_every_object() {
     }
 }
 
+/// Objects fill the middle of the view camera's image: their projected centres spread over
+/// at least a quarter of the width and their mean lies in the central half.
+#[test]
+fn view_camera_frames_objects_centrally() {
+    for name in SHIPPED_SCENES {
+        let scene = shipped(name).scene;
+        let camera = scene.cameras.iter().find(|c| c.id == scene.view).unwrap();
+        let intrinsics = Intrinsics::from_vertical_fov(scene.image, camera.fov_y_deg.to_radians());
+        let pose = camera_pose(camera, 0.0, (Vec3::ZERO, Quat::IDENTITY), scene.seed);
+        let model = CameraModel { intrinsics, pose };
+        let pixels: Vec<Vec2> = Layout::sample(&scene, scene.seed)
+            .objects
+            .iter()
+            .map(|o| model.project(o.position).unwrap().0)
+            .collect();
+        let size = Vec2::new(intrinsics.width as f32, intrinsics.height as f32);
+        let min = pixels.iter().copied().reduce(Vec2::min).unwrap();
+        let max = pixels.iter().copied().reduce(Vec2::max).unwrap();
+        let mean = pixels.iter().copied().sum::<Vec2>() / pixels.len() as f32;
+        assert!(
+            max.x - min.x >= 0.25 * size.x,
+            "{name}: spread {min} to {max}"
+        );
+        let central = (mean / size - Vec2::splat(0.5)).abs().max_element() <= 0.25;
+        assert!(central, "{name}: mean at {mean}");
+    }
+}
+
 fn same_colour(a: [f32; 3], b: [f32; 3]) -> bool {
     Vec3::from(a).distance(Vec3::from(b)) < 0.15
 }
@@ -306,7 +334,8 @@ fn mugs_scene_needs_colour_and_shape() {
         same_shape_other_colour,
         "no same-shaped distractor of another colour"
     );
-    assert!(scene.instruction.contains("red") && scene.instruction.contains("mug"));
+    assert!(scene.instruction.contains("red"), "{}", scene.instruction);
+    assert!(scene.instruction.contains("mug"), "{}", scene.instruction);
 }
 
 #[test]
@@ -831,8 +860,8 @@ fn garbled_files_do_not_panic() {
             let at = (next() % bytes.len() as u64) as usize;
             bytes[at] = NOISE[(next() % NOISE.len() as u64) as usize];
         }
-        // Replaced bytes may split a multi-byte character; such files are not UTF-8 and are
-        // covered by the loader's own test.
+        // Replaced bytes may split a multi-byte character. Such files are not UTF-8, and the
+        // loader's own test covers them.
         let Ok(garbled) = String::from_utf8(bytes) else {
             continue;
         };
@@ -840,7 +869,7 @@ fn garbled_files_do_not_panic() {
             failures += 1;
         }
     }
-    // Most single-byte edits break the syntax or a value.
+    // Most garbled files break the syntax or a value.
     assert!(
         failures > 150,
         "only {failures} of 300 garbled files were rejected"

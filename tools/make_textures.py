@@ -32,7 +32,7 @@ def write_png(path: Path, width: int, height: int, rows: list[bytes]) -> None:
 
 
 def wood(rng: random.Random) -> list[bytes]:
-    """Light grain lines along X with a little noise; multiplied by the material colour."""
+    """Returns light grain lines along X with a little noise, to be tinted by the material colour."""
     rows = []
     phases = [rng.uniform(0, math.tau) for _ in range(3)]
     for y in range(SIZE_PX):
@@ -48,7 +48,7 @@ def wood(rng: random.Random) -> list[bytes]:
 
 
 def cardboard(rng: random.Random) -> list[bytes]:
-    """Faint corrugation stripes and speckle; multiplied by the material colour."""
+    """Returns faint corrugation stripes and speckle, to be tinted by the material colour."""
     rows = []
     for y in range(SIZE_PX):
         row = bytearray()

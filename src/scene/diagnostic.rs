@@ -25,7 +25,7 @@ pub struct Diagnostic {
     pub message: String,
     /// Source text of the offending value, when the file spells it out.
     pub value: Option<String>,
-    /// What to change to make the problem go away.
+    /// Change that makes the problem go away.
     pub fix: String,
 }
 

@@ -37,7 +37,7 @@ pub enum SceneError {
 }
 
 impl SceneError {
-    /// The error as a diagnostic; a read error points at the whole file.
+    /// Converts the error into a diagnostic. A read error points at the whole file.
     pub fn to_diagnostic(&self) -> Diagnostic {
         match self {
             SceneError::Read { path, source } => Diagnostic {

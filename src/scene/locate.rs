@@ -33,7 +33,7 @@ mod walker;
 
 use walker::{Entry, OPEN, Walker};
 
-/// Longest value text returned by [`SourceMap::value_text`] before it is shortened.
+/// Maximum length, in characters, of the value text that diagnostics show.
 const MAX_VALUE_TEXT_CHARS: usize = 80;
 
 /// A recorded value: its path, where it starts and its source text.
@@ -48,7 +48,7 @@ pub struct ValueSpan<'m> {
 }
 
 impl ValueSpan<'_> {
-    /// The source text on one line, shortened to at most 80 characters.
+    /// Returns the source text on one line, shortened to at most 80 characters.
     pub fn text(&self) -> String {
         shorten(self.raw)
     }
@@ -131,7 +131,7 @@ impl<'a> SourceMap<'a> {
         self.innermost(position).map(|span| span.path)
     }
 
-    /// The innermost recorded value whose range, including its field name, contains
+    /// Finds the innermost recorded value whose range, including its field name, contains
     /// `position`.
     pub fn innermost(&self, position: Position) -> Option<ValueSpan<'_>> {
         let offset = self.offset_of_position(position)?;
@@ -144,8 +144,8 @@ impl<'a> SourceMap<'a> {
             .map(|e| self.span(e))
     }
 
-    /// The complete value that ends last at or before `position`; among values ending at the
-    /// same place (a value and its last element), the outermost.
+    /// Finds the complete value that ends last at or before `position`. Among values ending
+    /// at the same place (a value and its last element), it returns the outermost.
     pub fn value_before(&self, position: Position) -> Option<ValueSpan<'_>> {
         let offset = self.offset_of_position(position)?;
         self.entries

@@ -1,5 +1,5 @@
-//! Turns `ron` parse errors into diagnostics that name the value, show it and say how to fix
-//! it.
+//! Conversion of `ron` parse errors into diagnostics that name the value, show it and give a
+//! fix.
 
 use std::path::Path;
 
@@ -7,6 +7,10 @@ use ron::error::{Error as RonError, SpannedError};
 
 use super::diagnostic::Diagnostic;
 use super::locate::{Position, SourceMap};
+
+mod hints;
+
+use hints::{did_you_mean, field_example, lower_first, starts_decimal_fraction};
 
 /// Builds the diagnostic for a `ron` error in `source`.
 pub(crate) fn diagnostic_from_ron(file: &Path, source: &str, error: &SpannedError) -> Diagnostic {
@@ -16,7 +20,7 @@ pub(crate) fn diagnostic_from_ron(file: &Path, source: &str, error: &SpannedErro
         column: error.span.start.col,
     };
     // `ron` reports some errors at the whitespace before the value, and an unclosed block
-    // comment somewhere inside it; the walker knows where the comment starts.
+    // comment somewhere inside it. The walker records where the comment starts.
     let mut position = map.skip_trivia(reported);
     if matches!(error.code, RonError::UnclosedBlockComment)
         && let Some(syntax_error) = map.syntax_error()
@@ -33,7 +37,7 @@ pub(crate) fn diagnostic_from_ron(file: &Path, source: &str, error: &SpannedErro
         });
         raw_token = map.text_at(position);
     }
-    // After an integer field, `ron` stops at the `.` of `224.0` and asks for a comma.
+    // After an integer field, `ron` stops at the `.` of `224.0` and reports a missing comma.
     let decimal_fraction = matches!(error.code, RonError::ExpectedComma)
         && raw_token.as_deref().is_some_and(starts_decimal_fraction);
 
@@ -56,7 +60,7 @@ pub(crate) fn diagnostic_from_ron(file: &Path, source: &str, error: &SpannedErro
     } else {
         let mut explained = explain(&error.code, &map, position, token.as_deref());
         if token.is_none() && is_wrong_value(&error.code) {
-            // The value is missing because the file ends: say so rather than ask for a type.
+            // The value is missing because the file ends, so the fix is to complete the file.
             explained.fix = explain(&RonError::Eof, &map, position, None).fix;
         }
         explained
@@ -78,7 +82,7 @@ pub(crate) fn diagnostic_from_ron(file: &Path, source: &str, error: &SpannedErro
     }
 }
 
-/// Whether the error means that a whole value has the wrong type or range.
+/// Returns whether the error means that a whole value has the wrong type or range.
 fn is_wrong_value(code: &RonError) -> bool {
     matches!(
         code,
@@ -342,100 +346,6 @@ fn explain(
     }
 }
 
-/// Whether `token` starts with the fractional part of a decimal number, which `ron` leaves
-/// unread after an integer field and then reports as a missing comma.
-fn starts_decimal_fraction(token: &str) -> bool {
-    let mut chars = token.chars();
-    chars.next() == Some('.') && chars.next().is_some_and(|c| c.is_ascii_digit())
-}
-
-fn did_you_mean(found: &str, expected: &[&str]) -> String {
-    match closest(found, expected) {
-        Some(name) => format!("did you mean `{name}`? "),
-        None => String::new(),
-    }
-}
-
-/// The expected name closest to `found`, if it is only a typo away.
-fn closest<'e>(found: &str, expected: &[&'e str]) -> Option<&'e str> {
-    let max_distance = (found.chars().count() / 3).max(1);
-    expected
-        .iter()
-        .map(|name| {
-            (
-                edit_distance(&found.to_lowercase(), &name.to_lowercase()),
-                *name,
-            )
-        })
-        .filter(|(distance, _)| *distance <= max_distance)
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, name)| name)
-}
-
-/// Levenshtein distance between two strings, in characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
-}
-
-fn lower_first(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
-/// A typical value for a required field, shown in the fix of a "missing field" error.
-fn field_example(field: &str) -> Option<&'static str> {
-    Some(match field {
-        "name" => "\"my_scene\"",
-        "kind" => "Tabletop",
-        "instruction" => "\"pick up the red mug\"",
-        "target" => "\"red_mug\"",
-        "time_limit_s" => "20.0",
-        "supports" => "[(id: \"table\", size: (1.1, 1.2, 0.04), position: (0.45, 0.0, 0.73))]",
-        "objects" => {
-            "[(id: \"red_mug\", shape: Mug(radius: 0.04, height: 0.1), \
-                      material: (color: (0.8, 0.1, 0.1)), on: \"table\", xy: (0.45, 0.1))]"
-        }
-        "cameras" => {
-            "[(id: \"front\", trajectory: Static(eye: (-0.15, 0.0, 1.4), \
-                      look_at: (0.47, 0.0, 0.75)))]"
-        }
-        "view" => "\"front\"",
-        "id" => "\"red_mug\"",
-        "shape" => "Mug(radius: 0.04, height: 0.1)",
-        "material" => "(color: (0.8, 0.1, 0.1))",
-        "color" => "(0.8, 0.1, 0.1)",
-        "on" => "\"table\"",
-        "xy" => "(0.45, 0.1)",
-        "size" => "(0.06, 0.06, 0.08)",
-        "position" => "(0.45, 0.0, 0.73)",
-        "radius" => "0.04",
-        "height" => "0.1",
-        "wall" => "0.005",
-        "trajectory" => "Static(eye: (-0.15, 0.0, 1.4), look_at: (0.47, 0.0, 0.75))",
-        "eye" => "(-0.15, 0.0, 1.4)",
-        "look_at" => "(0.47, 0.0, 0.75)",
-        "offset" => "(0.0, 0.05, 0.02)",
-        "width" => "224",
-        "illuminance_lux" => "6000.0",
-        "direction" => "(-0.3, 0.2, -1.0)",
-        "intensity_lm" => "800.0",
-        _ => return None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -596,28 +506,5 @@ mod tests {
             Some("(0.4)"),
         );
         assert_eq!(d.path, "objects[0].xy");
-    }
-
-    #[test]
-    fn edit_distance_counts_single_edits() {
-        assert_eq!(edit_distance("radus", "radius"), 1);
-        assert_eq!(edit_distance("xyz", "xy"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-    }
-
-    #[test]
-    fn closest_ignores_far_names() {
-        let fields = ["id", "shape", "material", "on", "xy"];
-        assert_eq!(closest("xyz", &fields), Some("xy"));
-        assert_eq!(closest("matreial", &fields), Some("material"));
-        assert_eq!(closest("weight", &fields), None);
-    }
-
-    #[test]
-    fn decimal_fraction_tokens() {
-        assert!(starts_decimal_fraction(".0"));
-        assert!(!starts_decimal_fraction("..."));
-        assert!(!starts_decimal_fraction("xy"));
     }
 }

@@ -14,7 +14,7 @@ use super::load::{LoadedScene, load_scene};
 use super::locate::SourceMap;
 use super::schema::{Material, Scene};
 
-/// What validation needs to know beyond the scene file itself.
+/// Inputs of validation beyond the scene file itself.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValidationContext {
     /// Directory that texture paths in scene files are relative to.
@@ -230,7 +230,7 @@ fn check_rates(scene: &Scene, sink: &mut Sink<'_>) {
 /// Most physics steps per update considered when suggesting a dividing rate.
 const MAX_SUGGESTED_STEPS: u32 = 10_000;
 
-/// The rates nearest to `rate_hz` from below and from above that divide `physics_hz` into a
+/// Finds the rates nearest to `rate_hz` from below and from above that divide `physics_hz` into a
 /// whole number of steps and are themselves round to 0.1 Hz, so that the suggestion is easy
 /// to type.
 fn dividing_rates_around(physics_hz: f32, rate_hz: f32) -> (Option<f32>, Option<f32>) {

@@ -144,7 +144,7 @@ impl<'a> Walker<'a> {
         Ok(())
     }
 
-    /// A parenthesised group: struct fields, tuple elements or enum variant contents.
+    /// Walks a parenthesised group: struct fields, tuple elements or enum variant contents.
     fn group(&mut self, path: &str) -> WalkResult {
         self.open_bracket('(')?;
         self.skip_trivia()?;
@@ -270,7 +270,7 @@ impl<'a> Walker<'a> {
         Ok(())
     }
 
-    /// Whether the group starting here lists `name: value` fields rather than bare values.
+    /// Returns whether the group starting here lists `name: value` fields rather than bare values.
     fn has_named_fields(&self) -> bool {
         let mut probe = Walker::new(self.src);
         probe.pos = self.pos;

@@ -26,7 +26,7 @@ pub(super) fn check(scene: &Scene, reach: &ReachLimits, sink: &mut Sink<'_>) {
     check_reach(scene, reach, sink);
 }
 
-/// The support an object stands on, when the object and the support are both well formed.
+/// Returns the support an object rests on, when the object and the support are both well formed.
 /// Malformed ones are reported by the number and reference checks, and skipping them here
 /// avoids follow-on errors.
 fn valid_support_of<'s>(scene: &'s Scene, object: &Object) -> Option<&'s Support> {

@@ -20,7 +20,7 @@ enum Range {
 struct Number {
     /// Value path in the file.
     path: String,
-    /// What the number belongs to, as printed in messages: `object "red_mug"`.
+    /// Owner of the number as printed in messages, such as `object "red_mug"`.
     owner: String,
     /// The number's name relative to its owner: `radius`, `jitter.xy_m`.
     label: String,
@@ -42,12 +42,12 @@ fn check_number(n: &Number, sink: &mut Sink<'_>) {
     let owner = &n.owner;
     let label = &n.label;
     if !n.value.is_finite() {
-        let what = if n.value.is_nan() { "NaN" } else { "infinite" };
+        let problem = if n.value.is_nan() { "NaN" } else { "infinite" };
         let fix = match n.range {
             Range::Any => "write a finite number".to_owned(),
             _ => format!("write a finite number in {}, e.g. {}", n.unit, n.example),
         };
-        sink.error(&n.path, format!("{owner}: {label} is {what}"), fix);
+        sink.error(&n.path, format!("{owner}: {label} is {problem}"), fix);
         return;
     }
     let (valid, requirement, fix) = match n.range {
@@ -192,7 +192,7 @@ impl<'l> Scope<'l> {
         }
     }
 
-    /// A number whose label in messages is its path relative to the owner.
+    /// Adds a number whose label in messages is its path relative to the owner.
     fn number(
         &mut self,
         field: &str,
@@ -229,7 +229,7 @@ impl<'l> Scope<'l> {
         });
     }
 
-    /// The components of a 2- or 3-vector, labelled `name[0]`, `name[1]`, ...
+    /// Adds the components of a 2- or 3-vector, labelled `name[0]`, `name[1]`, ...
     fn vector(&mut self, field: &str, values: &[f32], range: Range) {
         let (unit, example) = match range {
             Range::UnitInterval => ("0..=1", "0.5"),
