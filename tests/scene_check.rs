@@ -556,6 +556,24 @@ fn object_off_its_support() {
 }
 
 #[test]
+fn object_cutting_into_another_support() {
+    let errors = errors_of("object_in_support");
+    assert_eq!(errors.len(), 1, "{}", render(&errors));
+    assert_reported(
+        &errors,
+        "objects[1].xy",
+        27,
+        17,
+        "object \"blue_box\" can cut into support \"low_board\"",
+    );
+    assert!(
+        errors[0].message.contains("reaches 0.042 m into"),
+        "{}",
+        errors[0]
+    );
+}
+
+#[test]
 fn target_out_of_reach() {
     let errors = errors_of("out_of_reach");
     assert_eq!(errors.len(), 1, "{}", render(&errors));

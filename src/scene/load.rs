@@ -144,6 +144,23 @@ mod tests {
     }
 
     #[test]
+    fn optional_values_in_every_form() {
+        let scene = include_str!("../../tests/fixtures/scenes/valid_minimal.ron");
+        let jitter = "jitter: (xy_m: 0.02, yaw_deg: 180.0),";
+        for (form, expected_xy_m) in [
+            ("jitter: Some((xy_m: 0.05)),", Some(0.05)),
+            ("jitter: (xy_m: 0.05),", Some(0.05)),
+            ("jitter: None,", None),
+            ("", None),
+        ] {
+            let source = scene.replacen(jitter, form, 1);
+            let parsed = parse_scene(Path::new("x.ron"), &source).unwrap();
+            let xy_m = parsed.objects[0].jitter.map(|j| j.xy_m);
+            assert_eq!(xy_m, expected_xy_m, "{form:?}");
+        }
+    }
+
+    #[test]
     fn missing_file_is_a_read_error() {
         let error = load_scene(Path::new("no/such/scene.ron")).unwrap_err();
         assert!(matches!(error, SceneError::Read { .. }), "{error}");

@@ -1,6 +1,6 @@
-//! Geometric checks: bins that are all wall, objects that hang over their support's edge or
-//! overlap at the start, and a target the arm cannot reach. All use the worst case over the
-//! object's position jitter.
+//! Geometric checks: bins that are all wall, objects that hang over their support's edge,
+//! overlap each other or cut into another support at the start, and a target the arm cannot
+//! reach. All use the worst case over the object's position jitter.
 
 use std::f32::consts::SQRT_2;
 
@@ -20,14 +20,15 @@ pub(super) fn check(scene: &Scene, reach: &ReachLimits, sink: &mut Sink<'_>) {
     for (i, object) in scene.objects.iter().enumerate() {
         if let Some(support) = valid_support_of(scene, object) {
             check_on_support(i, object, support, sink);
+            check_clear_of_other_supports(i, object, support, scene, sink);
         }
     }
     check_overlaps(scene, sink);
     check_reach(scene, reach, sink);
 }
 
-/// Returns the support an object rests on, when the object and the support are both well formed.
-/// Malformed ones are reported by the number and reference checks, and skipping them here
+/// Returns the support an object rests on, when the object and the support are both well
+/// formed. Malformed ones are reported by the number and reference checks, and skipping them here
 /// avoids follow-on errors.
 fn valid_support_of<'s>(scene: &'s Scene, object: &Object) -> Option<&'s Support> {
     if !is_well_formed(object) {
@@ -99,6 +100,57 @@ fn check_on_support(i: usize, object: &Object, support: &Support, sink: &mut Sin
                 centre.x, centre.y
             ),
         );
+    }
+}
+
+/// Reports supports other than its own that the object's start volume cuts into: the
+/// vertical cylinder of its footprint, widened by its jitter, from its support's top up to its
+/// height. This catches, for example, a box too tall for the shelf space it is placed in.
+fn check_clear_of_other_supports(
+    i: usize,
+    object: &Object,
+    own: &Support,
+    scene: &Scene,
+    sink: &mut Sink<'_>,
+) {
+    let radius = object.shape.footprint_radius() + jitter_radius(object);
+    let bottom = support_top(own);
+    let top = bottom + object.shape.height();
+    let centre = Vec2::from(object.xy);
+    for other in &scene.supports {
+        let well_formed = other.size.iter().all(|v| v.is_finite() && *v > 0.0)
+            && other.position.iter().all(|v| v.is_finite())
+            && other.yaw_deg.is_finite();
+        if std::ptr::eq(other, own) || !well_formed {
+            continue;
+        }
+        let other_bottom = other.position[2] - 0.5 * other.size[2];
+        let other_top = other.position[2] + 0.5 * other.size[2];
+        let vertical_overlap = top.min(other_top) - bottom.max(other_bottom);
+        if vertical_overlap <= GEOMETRY_TOLERANCE_M {
+            continue;
+        }
+        let other_centre = Vec2::new(other.position[0], other.position[1]);
+        let local = Vec2::from_angle(-other.yaw_deg.to_radians()).rotate(centre - other_centre);
+        let half = Vec2::new(0.5 * other.size[0], 0.5 * other.size[1]);
+        let nearest = local.clamp(-half, half);
+        let penetration = radius - local.distance(nearest);
+        if penetration > GEOMETRY_TOLERANCE_M {
+            sink.error(
+                &format!("objects[{i}].xy"),
+                format!(
+                    "object {:?} can cut into support {:?} at the start: its footprint \
+                     (radius {radius:.3} m including jitter) between z = {bottom:.3} and \
+                     {top:.3} m reaches {penetration:.3} m into the support's box",
+                    object.id, other.id
+                ),
+                format!(
+                    "move the object at least {penetration:.3} m away from {:?}, make it \
+                     lower, or move the support",
+                    other.id
+                ),
+            );
+        }
     }
 }
 
