@@ -15,6 +15,55 @@ use hints::{did_you_mean, field_example, lower_first, starts_decimal_fraction};
 /// Builds the diagnostic for a `ron` error in `source`.
 pub(crate) fn diagnostic_from_ron(file: &Path, source: &str, error: &SpannedError) -> Diagnostic {
     let map = SourceMap::new(source);
+    let Located {
+        position,
+        token,
+        decimal_fraction,
+    } = locate_error(&map, error);
+
+    let explained = if decimal_fraction {
+        Explained::new(
+            "expected a whole number, found a decimal number",
+            token,
+            "remove the decimal part: image sizes and seeds are whole numbers, e.g. 224",
+        )
+    } else {
+        let mut explained = explain(&error.code, &map, position, token.as_deref());
+        if token.is_none() && is_wrong_value(&error.code) {
+            // The value is missing because the file ends, so the fix is to complete the file.
+            explained.fix = explain(&RonError::Eof, &map, position, None).fix;
+        }
+        explained
+    };
+
+    let path = map.path_at(position).unwrap_or_default().to_owned();
+    let path = match &explained.missing_field {
+        Some(field) if path.is_empty() => field.clone(),
+        Some(field) => format!("{path}.{field}"),
+        None => path,
+    };
+    Diagnostic {
+        file: file.to_owned(),
+        line: position.line,
+        column: position.column,
+        path,
+        message: explained.message,
+        value: explained.value,
+        fix: explained.fix,
+    }
+}
+
+/// Where a parse error is shown, and the source text shown with it.
+struct Located {
+    position: Position,
+    /// The offending value or token, `None` at the end of the file.
+    token: Option<String>,
+    /// Whether an integer field holds a decimal number such as `224.0`.
+    decimal_fraction: bool,
+}
+
+/// Moves `ron`'s error position to the start of the offending value or token.
+fn locate_error(map: &SourceMap<'_>, error: &SpannedError) -> Located {
     let reported = Position {
         line: error.span.start.line,
         column: error.span.start.col,
@@ -41,7 +90,7 @@ pub(crate) fn diagnostic_from_ron(file: &Path, source: &str, error: &SpannedErro
     let decimal_fraction = matches!(error.code, RonError::ExpectedComma)
         && raw_token.as_deref().is_some_and(starts_decimal_fraction);
 
-    // A value of the wrong type is reported from its first character, so that `-1` is shown
+    // A value of the wrong type is shown from its first character, so that `-1` is shown
     // whole rather than from the digit where `ron` noticed the sign.
     let value_span = map
         .innermost(position)
@@ -49,36 +98,10 @@ pub(crate) fn diagnostic_from_ron(file: &Path, source: &str, error: &SpannedErro
     if let Some(span) = value_span {
         position = span.start;
     }
-    let token = value_span.map(|span| span.text()).or(raw_token);
-
-    let explained = if decimal_fraction {
-        Explained::new(
-            "expected a whole number, found a decimal number",
-            token,
-            "remove the decimal part: image sizes and seeds are whole numbers, e.g. 224",
-        )
-    } else {
-        let mut explained = explain(&error.code, &map, position, token.as_deref());
-        if token.is_none() && is_wrong_value(&error.code) {
-            // The value is missing because the file ends, so the fix is to complete the file.
-            explained.fix = explain(&RonError::Eof, &map, position, None).fix;
-        }
-        explained
-    };
-    let path = map.path_at(position).unwrap_or_default().to_owned();
-    let path = match &explained.missing_field {
-        Some(field) if path.is_empty() => field.clone(),
-        Some(field) => format!("{path}.{field}"),
-        None => path,
-    };
-    Diagnostic {
-        file: file.to_owned(),
-        line: position.line,
-        column: position.column,
-        path,
-        message: explained.message,
-        value: explained.value,
-        fix: explained.fix,
+    Located {
+        position,
+        token: value_span.map(|span| span.text()).or(raw_token),
+        decimal_fraction,
     }
 }
 
