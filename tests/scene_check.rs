@@ -593,6 +593,26 @@ fn target_out_of_reach() {
 }
 
 #[test]
+fn target_too_close_to_the_shoulder() {
+    let source = std::fs::read_to_string(fixture("valid_minimal")).unwrap();
+    let errors = check_source(&source.replacen("xy: (0.4, 0.1)", "xy: (0.05, 0.0)", 1));
+    assert_eq!(errors.len(), 1, "{}", render(&errors));
+    assert_reported(
+        &errors,
+        "objects[0].xy",
+        18,
+        17,
+        "target \"red_mug\" is too close to the arm",
+    );
+    // Shoulder at (0, 0, 0.91), grasp point at (0.05, 0, 0.85) and 0.028 m of jitter.
+    assert!(
+        errors[0].message.contains("within 0.064 m"),
+        "{}",
+        errors[0]
+    );
+}
+
+#[test]
 fn nonpositive_sizes_everywhere() {
     let errors = errors_of("nonpositive_sizes");
     assert_reported(

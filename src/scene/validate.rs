@@ -7,12 +7,12 @@ mod numbers;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use bevy::math::Vec3;
+use bevy::math::{Quat, Vec3};
 
 use super::diagnostic::Diagnostic;
 use super::load::{LoadedScene, load_scene};
 use super::locate::SourceMap;
-use super::schema::{Material, Scene};
+use super::schema::{Material, Robot, Scene};
 
 /// Inputs of validation beyond the scene file itself.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,13 +27,22 @@ pub struct ValidationContext {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ReachLimits {
     /// Shoulder pivot relative to the origin of the robot's base link, metres, in the base
-    /// frame. A scene places the base with `robot.base_position` and `robot.base_yaw_deg`, so
-    /// one value serves every scene.
+    /// frame (a `bevy::math::Vec3`, not the scene schema's `[f32; 3]`). A scene places the
+    /// base with `robot.base_position` and `robot.base_yaw_deg`, so one value serves every
+    /// scene.
     pub shoulder_offset: Vec3,
     /// Largest distance from the shoulder pivot to the tool's grasp point, metres.
     pub max_reach_m: f32,
     /// Smallest distance from the shoulder pivot to the tool's grasp point, metres.
     pub min_reach_m: f32,
+}
+
+impl ReachLimits {
+    /// Returns the shoulder pivot in the world for a robot placed as `robot` describes.
+    pub fn shoulder_in_world(&self, robot: &Robot) -> Vec3 {
+        let base_rotation = Quat::from_rotation_z(robot.base_yaw_deg.to_radians());
+        Vec3::from(robot.base_position) + base_rotation * self.shoulder_offset
+    }
 }
 
 /// Checks a loaded scene and returns every problem found, in file order. An empty list means
@@ -307,4 +316,32 @@ fn quoted_list(ids: &[&str]) -> String {
         .map(|id| format!("{id:?}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shoulder_follows_base_yaw() {
+        let limits = ReachLimits {
+            shoulder_offset: Vec3::new(0.1, 0.0, 0.16),
+            max_reach_m: 0.75,
+            min_reach_m: 0.2,
+        };
+        let robot = Robot {
+            base_position: [1.0, 0.0, 0.5],
+            base_yaw_deg: 90.0,
+            ..Robot::default()
+        };
+        let shoulder = limits.shoulder_in_world(&robot);
+        assert!(shoulder.distance(Vec3::new(1.0, 0.1, 0.66)) < 1e-6, "{shoulder}");
+    }
+
+    #[test]
+    fn dividing_rate_suggestions() {
+        assert_eq!(dividing_rates_around(240.0, 70.0), (Some(60.0), Some(80.0)));
+        assert_eq!(dividing_rates_around(240.0, 7.0), (Some(6.0), Some(7.5)));
+        assert_eq!(dividing_rates_around(240.0, 500.0), (Some(240.0), None));
+    }
 }

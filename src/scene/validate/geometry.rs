@@ -4,7 +4,7 @@
 
 use std::f32::consts::SQRT_2;
 
-use bevy::math::{Quat, Vec2, Vec3};
+use bevy::math::{Vec2, Vec3};
 
 use super::{ReachLimits, Sink};
 use crate::scene::layout::support_top;
@@ -207,8 +207,7 @@ fn check_reach(scene: &Scene, reach: &ReachLimits, sink: &mut Sink<'_>) {
         return;
     }
 
-    let base_rotation = Quat::from_rotation_z(robot.base_yaw_deg.to_radians());
-    let shoulder = Vec3::from(robot.base_position) + base_rotation * reach.shoulder_offset;
+    let shoulder = reach.shoulder_in_world(robot);
     // A suction tool grasps the target at the centre of its top.
     let grasp = Vec3::new(
         target.xy[0],
