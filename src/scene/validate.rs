@@ -201,7 +201,7 @@ const RATE_DIVISION_TOLERANCE: f32 = 1e-4;
 fn check_rates(scene: &Scene, sink: &mut Sink<'_>) {
     let physics_hz = scene.rates.physics_hz;
     if !(physics_hz.is_finite() && physics_hz > 0.0) {
-        // Reported by the number checks.
+        // The number checks report an invalid physics rate.
         return;
     }
     for (name, rate_hz) in [
@@ -236,7 +236,7 @@ fn check_rates(scene: &Scene, sink: &mut Sink<'_>) {
     }
 }
 
-/// Most physics steps per update considered when suggesting a dividing rate.
+/// Maximum number of physics steps per update considered when suggesting a dividing rate.
 const MAX_SUGGESTED_STEPS: u32 = 10_000;
 
 /// Finds the rates nearest to `rate_hz` from below and from above that divide `physics_hz` into a
