@@ -79,8 +79,10 @@ pub fn support_top(support: &Support) -> f32 {
     support.position[2] + 0.5 * support.size[2]
 }
 
+/// Draws uniformly from `[-half_width, half_width]`. Zero, negative and non-finite widths give
+/// 0, so that an invalid scene cannot make sampling panic; validation reports them.
 fn symmetric(rng: &mut ChaCha8Rng, half_width: f32) -> f32 {
-    if half_width > 0.0 {
+    if half_width > 0.0 && half_width.is_finite() {
         rng.random_range(-half_width..=half_width)
     } else {
         0.0

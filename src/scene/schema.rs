@@ -149,6 +149,7 @@ pub struct Jitter {
 /// Primitive object shapes. All dimensions are full sizes in metres; the shape's own Z axis is
 /// up and its origin is the centre of its bounding box.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Shape {
     Box { size: Vec3 },
     /// A can: a closed cylinder.
@@ -165,6 +166,7 @@ pub enum Shape {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Light {
     Directional {
         /// Illuminance on a surface facing the light, lux.
@@ -200,6 +202,7 @@ pub struct Camera {
 
 /// How a camera moves over the episode. Time `t` is simulated seconds since the start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Trajectory {
     Static { eye: Vec3, look_at: Vec3 },
     /// Circles `center` at `radius_m`, `height_m` above it, starting at `start_deg` (measured
