@@ -1,7 +1,7 @@
 //! Concrete per-episode placement of a scene's objects, drawn from the episode seed.
 
 use bevy::math::{Quat, Vec3};
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::schema::{Material, Scene, Shape, Support};
