@@ -1,0 +1,8 @@
+//! Act: the arm model loaded from URDF, its kinematics, and the pick controller that turns a
+//! perceived target into joint targets and a suction command.
+
+pub mod arm;
+pub mod kinematics;
+
+pub use arm::{ArmError, ArmModel, GeometryShape, JointModel, LinkGeometry, LinkModel};
+pub use kinematics::{ArmFrames, IkGoal, IkParams, IkSolution, forward_kinematics, solve_ik};

@@ -1,0 +1,1 @@
+//! Physics: the Rapier world of one episode.
