@@ -1,9 +1,9 @@
 //! The arm model: a serial chain of revolute joints loaded from a URDF file.
 //!
-//! Only the subset of URDF that a serial pick arm needs is accepted: revolute (or continuous)
-//! joints forming one chain from the root link, optionally followed by fixed joints that name
-//! frames on the last actuated link (such as the tool frame), and primitive geometry (box,
-//! cylinder, sphere). Anything else is rejected with an error that names the element.
+//! Only the subset of URDF that a serial pick arm needs is accepted. Revolute (or continuous)
+//! joints form one chain from the root link. Fixed joints may follow at the end to name frames
+//! on the last actuated link, such as the tool frame. Geometry is limited to boxes, cylinders
+//! and spheres. Anything else is rejected with an error that names the element.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -52,8 +52,8 @@ pub struct LinkGeometry {
     /// Origin of the element in the link frame.
     pub position: Vec3,
     pub rotation: Quat,
-    /// Linear RGBA colour from the URDF material (visual elements only); URDF colours are
-    /// written without a colour space, so they are passed through unchanged.
+    /// RGBA colour from the URDF material, for visual elements only. URDF does not define a
+    /// colour space, so the values are passed through unchanged.
     pub rgba: Option<[f32; 4]>,
 }
 
@@ -146,7 +146,7 @@ impl ArmModel {
         Self::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/robots/pickloop_arm.urdf"))
     }
 
-    /// Builds the model from a parsed URDF; `path` is only used in messages.
+    /// Builds the model from a parsed URDF. `path` is only used in messages.
     pub fn from_urdf(robot: &urdf_rs::Robot, path: &Path) -> Result<Self, ArmError> {
         let invalid = |element: String, problem: String, fix: &str| ArmError::Invalid {
             path: path.to_owned(),
@@ -443,7 +443,7 @@ fn rgba(color: &urdf_rs::Color) -> [f32; 4] {
     color.rgba.0.map(|c| c as f32)
 }
 
-/// Converts a URDF origin; URDF `rpy` is roll about X, then pitch about Y, then yaw about Z,
+/// Converts a URDF origin. URDF `rpy` is roll about X, then pitch about Y, then yaw about Z,
 /// all about fixed axes, so the rotation is Rz(yaw) · Ry(pitch) · Rx(roll).
 fn pose(origin: &urdf_rs::Pose) -> Isometry3d {
     let [roll, pitch, yaw] = origin.rpy.0.map(|a| a as f32);
@@ -463,7 +463,8 @@ mod tests {
         let names: Vec<&str> = arm.joints.iter().map(|j| j.name.as_str()).collect();
         assert_eq!(names, ["shoulder_pan", "shoulder_lift", "elbow", "wrist_1", "wrist_2", "wrist_3"]);
         for joint in &arm.joints {
-            assert!(joint.lower_rad < 0.0 && joint.upper_rad > 0.0, "{} limits", joint.name);
+            assert!(joint.lower_rad < 0.0, "{} lower limit", joint.name);
+            assert!(joint.upper_rad > 0.0, "{} upper limit", joint.name);
             assert!(joint.max_velocity_rad_s > 1.0, "{} velocity", joint.name);
             assert!(joint.max_effort_nm >= 10.0, "{} effort", joint.name);
         }

@@ -59,16 +59,15 @@ pub fn top_down_rotation(yaw_rad: f32) -> Quat {
 pub struct IkGoal {
     /// Tool frame origin in the world, metres.
     pub position: Vec3,
-    /// Unit direction the tool +Z axis must point along in the world; `Vec3::NEG_Z` for a pick
-    /// from above.
+    /// Unit direction of the tool +Z axis in the world, `Vec3::NEG_Z` for a pick from above.
     pub tool_axis: Vec3,
-    /// Required rotation about the tool axis (the tool +X direction as a yaw in the world XY
-    /// plane), radians; `None` leaves it free. Only meaningful with a vertical tool axis.
+    /// Required tool +X direction as a yaw in the world XY plane, radians. `None` leaves the
+    /// rotation about the tool axis free. Only meaningful with a vertical tool axis.
     pub yaw_rad: Option<f32>,
 }
 
 impl IkGoal {
-    /// A pick from above: tool at `position` pointing down, yaw free.
+    /// Creates a goal for a pick from above: tool at `position` pointing down, yaw free.
     pub fn top_down(position: Vec3) -> Self {
         Self {
             position,
@@ -82,8 +81,8 @@ impl IkGoal {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct IkParams {
     pub max_iterations: usize,
-    /// Damping λ of `Δq = Jᵀ (J Jᵀ + λ² I)⁻¹ e`; larger is slower but steadier near
-    /// singularities.
+    /// Damping λ of `Δq = Jᵀ (J Jᵀ + λ² I)⁻¹ e`. Larger values converge more slowly but stay
+    /// steadier near singularities.
     pub damping: f32,
     /// Converged when the position residual is below this, metres …
     pub position_tolerance_m: f32,
@@ -232,8 +231,8 @@ fn task_error_and_jacobian(
     let tool_axis = frames.tool.rotation * Vec3::Z;
     let weight = params.orientation_weight_m_per_rad;
 
-    // The rotation that turns the tool axis onto the goal axis; its component about the tool
-    // axis itself is zero, so the yaw stays free unless a yaw goal adds it below.
+    // The rotation that turns the tool axis onto the goal axis has no component about the
+    // tool axis, so the yaw stays free unless a yaw goal adds one below.
     let mut rotation_error = tool_axis.cross(goal_axis);
     let sin = rotation_error.length();
     let cos = tool_axis.dot(goal_axis);
@@ -290,7 +289,7 @@ fn damped_least_squares(columns: &[[f64; TASK_DIM]], error: &[f64; TASK_DIM], da
     columns.iter().map(|column| column.iter().zip(&y).map(|(j, y)| j * y).sum()).collect()
 }
 
-/// Solves `A x = b` by Gaussian elimination with partial pivoting; `A = J Jᵀ + λ² I` is
+/// Solves `A x = b` by Gaussian elimination with partial pivoting. `A = J Jᵀ + λ² I` is
 /// positive definite for λ > 0, so the pivots stay non-zero.
 fn solve_symmetric_positive(mut a: [[f64; TASK_DIM]; TASK_DIM], mut b: [f64; TASK_DIM]) -> [f64; TASK_DIM] {
     for col in 0..TASK_DIM {

@@ -2,7 +2,9 @@
 //! perceived target into joint targets and a suction command.
 
 pub mod arm;
+pub mod controller;
 pub mod kinematics;
 
 pub use arm::{ArmError, ArmModel, GeometryShape, JointModel, LinkGeometry, LinkModel};
 pub use kinematics::{ArmFrames, IkGoal, IkParams, IkSolution, forward_kinematics, solve_ik};
+pub use controller::{ControlCommand, ControlInput, Phase, PhaseEvent, PickController, PickSettings, TargetEstimate};

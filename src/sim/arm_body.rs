@@ -27,7 +27,8 @@ pub struct DriveGains {
 }
 
 impl Default for DriveGains {
-    /// A stiff, critically damped servo: natural frequency 150 rad/s (about 24 Hz).
+    /// Returns a stiff, critically damped servo with a natural frequency of 150 rad/s (about
+    /// 24 Hz).
     fn default() -> Self {
         let natural_frequency_rad_s: f32 = 150.0;
         Self {

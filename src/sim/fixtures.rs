@@ -5,7 +5,7 @@ use crate::scene::{Material, Object, Rates, Robot, Scene, SceneKind, Shape, Supp
 /// Height of the table top, metres.
 pub const TABLE_TOP_Z: f32 = 0.75;
 
-/// A tabletop scene whose table top spans x in [-0.1, 1.0], y in [-0.6, 0.6] at z = 0.75, with
+/// Builds a tabletop scene whose table top spans x in [-0.1, 1.0], y in [-0.6, 0.6] at z = 0.75, with
 /// the arm's base on the table at the origin, and the given objects on the table.
 pub fn table_scene(objects: Vec<Object>) -> Scene {
     let thickness = 0.05;
@@ -37,7 +37,7 @@ pub fn table_scene(objects: Vec<Object>) -> Scene {
     }
 }
 
-/// An object on the table at `xy`.
+/// Creates an object on the table at `xy`.
 pub fn object_on_table(id: &str, shape: Shape, xy: [f32; 2], yaw_deg: f32) -> Object {
     Object {
         id: id.into(),

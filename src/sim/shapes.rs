@@ -57,7 +57,7 @@ impl ShapePart {
         }
     }
 
-    /// A Rapier collider builder for this part, positioned relative to its parent body.
+    /// Creates a Rapier collider builder for this part, positioned relative to its parent body.
     pub fn collider(&self) -> ColliderBuilder {
         let builder = match self.primitive {
             Primitive::Cuboid { size } => ColliderBuilder::cuboid(0.5 * size.x, 0.5 * size.y, 0.5 * size.z),
@@ -68,8 +68,8 @@ impl ShapePart {
     }
 }
 
-/// Rapier cylinders run along their local Y axis; this turns local Y onto local Z for
-/// cylinders so that parts can be described with Z-aligned cylinders as in URDF.
+/// Returns the rotation that turns a Rapier cylinder (along local Y) onto local Z, so that
+/// parts use Z-aligned cylinders as URDF does.
 fn cylinder_alignment(primitive: Primitive) -> Quat {
     match primitive {
         Primitive::Cylinder { .. } => Quat::from_rotation_x(FRAC_PI_2),
@@ -77,7 +77,7 @@ fn cylinder_alignment(primitive: Primitive) -> Quat {
     }
 }
 
-/// The convex parts of a scene shape.
+/// Splits a scene shape into convex parts.
 pub fn shape_parts(shape: &Shape) -> Vec<ShapePart> {
     match *shape {
         Shape::Box { size } => vec![ShapePart::at(Primitive::Cuboid { size: Vec3::from(size) }, Vec3::ZERO)],
@@ -142,7 +142,7 @@ pub fn shape_parts(shape: &Shape) -> Vec<ShapePart> {
     }
 }
 
-/// The part matching a URDF link primitive.
+/// Converts a URDF link primitive into a part.
 pub fn link_part(geometry: &LinkGeometry) -> ShapePart {
     let primitive = match geometry.geometry {
         GeometryShape::Box { size } => Primitive::Cuboid { size },
@@ -191,6 +191,7 @@ mod tests {
         // Walls overlap the floor at the bottom edge, so the parts' volume slightly exceeds
         // the shape's material volume.
         let material = Shape::Bin { size: [0.3, 0.2, 0.1], wall: 0.01 }.volume();
-        assert!(volume >= material && volume < 1.2 * material, "{volume} vs {material}");
+        assert!(volume >= material, "{volume} vs {material}");
+        assert!(volume < 1.2 * material, "{volume} vs {material}");
     }
 }

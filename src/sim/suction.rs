@@ -26,7 +26,7 @@ impl Default for SuctionSettings {
     }
 }
 
-/// What happened to the gripper.
+/// Kind of a suction event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SuctionEventKind {
@@ -100,7 +100,7 @@ impl Suction {
             .local_frame1(tool_pose.inverse() * object_pose)
             .local_frame2(Pose::IDENTITY)
             .contacts_enabled(false);
-        // TODO: the seal holds any mass; a payload or vacuum force limit would let heavy
+        // TODO: the seal carries any mass. A payload or vacuum force limit would let heavy
         // objects slip.
         let handle = world.impulse_joints.insert(tool_body, objects[object], joint, true);
         self.grip = Some(Grip { object, joint: handle });
@@ -108,7 +108,7 @@ impl Suction {
         tracing::debug!(object, time_s, "suction attached");
     }
 
-    /// The first object (by layout index) that touches the cup with a contact normal within
+    /// Finds the first object (by layout index) that touches the cup with a contact normal within
     /// the seal angle of the cup axis (the tool +Z axis, in the world).
     fn sealed_object(
         &self,

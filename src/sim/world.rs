@@ -224,7 +224,7 @@ impl SimWorld {
         self.suction.attached_object()
     }
 
-    /// Every attach and release so far.
+    /// Returns every attach and release so far.
     pub fn suction_events(&self) -> &[SuctionEvent] {
         &self.suction.events
     }

@@ -60,7 +60,8 @@ fn ik_reaches_top_down_workspace() {
         assert!(position_error < 2e-3, "sample {sample}: position error {position_error} m");
         assert!(angle_error < 2.0_f32.to_radians(), "sample {sample}: axis error {angle_error} rad");
         for (q, joint) in solution.joints.iter().zip(&arm.joints) {
-            assert!(*q >= joint.lower_rad && *q <= joint.upper_rad, "{} out of limits", joint.name);
+            assert!(*q >= joint.lower_rad, "{} below its limit", joint.name);
+            assert!(*q <= joint.upper_rad, "{} above its limit", joint.name);
         }
         worst_position = worst_position.max(position_error);
         worst_angle = worst_angle.max(angle_error);
@@ -123,6 +124,7 @@ fn ik_respects_joint_limits_when_pushed() {
     let solution = solve_ik(&arm, Isometry3d::IDENTITY, &goal, &READY, &IkParams::default());
     assert!(!solution.converged);
     for (q, joint) in solution.joints.iter().zip(&arm.joints) {
-        assert!(*q >= joint.lower_rad && *q <= joint.upper_rad, "{} = {q}", joint.name);
+        assert!(*q >= joint.lower_rad, "{} = {q}", joint.name);
+        assert!(*q <= joint.upper_rad, "{} = {q}", joint.name);
     }
 }

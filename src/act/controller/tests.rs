@@ -1,0 +1,259 @@
+use bevy::math::{Isometry3d, Quat, Vec3};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::*;
+use crate::act::arm::ArmModel;
+use crate::scene::{Layout, Scene, Shape};
+use crate::sim::SimWorld;
+use crate::sim::fixtures::{TABLE_TOP_Z, object_on_table, table_scene};
+
+const PHYSICS_HZ: f32 = 240.0;
+const CONTROL_HZ: f32 = 60.0;
+/// Simulated time limit of one test pick, seconds.
+const TIME_LIMIT_S: f32 = 15.0;
+/// How long the object must stay held after the controller reaches `Hold`, seconds.
+const HOLD_CHECK_S: f32 = 1.0;
+/// The success criterion's lift height, metres.
+const LIFT_SUCCESS_M: f32 = 0.10;
+
+#[derive(Debug)]
+struct PickRun {
+    phase: Phase,
+    timeline: Vec<PhaseEvent>,
+    /// Object lifted by at least `LIFT_SUCCESS_M` and still attached `HOLD_CHECK_S` after Hold.
+    held: bool,
+    lifted: Vec<usize>,
+    attempts: u32,
+}
+
+/// Runs one closed-loop pick of `target` with `estimate` computing perception's output from
+/// the world at each control step.
+fn run_pick(
+    scene: &Scene,
+    target: usize,
+    mut estimate: impl FnMut(&SimWorld, usize) -> Option<TargetEstimate>,
+) -> PickRun {
+    let arm = ArmModel::load_default().unwrap();
+    let layout = Layout::sample(scene, 0);
+    let mut sim = SimWorld::new(scene, &layout, &arm, PHYSICS_HZ).unwrap();
+    let base = Isometry3d::new(
+        Vec3::from(scene.robot.base_position),
+        Quat::from_rotation_z(scene.robot.base_yaw_deg.to_radians()),
+    );
+    let mut controller = PickController::new(arm, base, PickSettings::default());
+    let steps_per_control = (PHYSICS_HZ / CONTROL_HZ).round() as u64;
+    let mut hold_since: Option<f32> = None;
+
+    while sim.time_s() < TIME_LIMIT_S {
+        if sim.step_count() % steps_per_control == 0 {
+            let joints = sim.joint_positions();
+            let input = ControlInput {
+                time_s: sim.time_s(),
+                estimate: estimate(&sim, target),
+                joint_positions: &joints,
+                tool_position: sim.tool_pose().0,
+                attached: sim.attached_object().is_some(),
+            };
+            let command = controller.step(&input);
+            sim.set_joint_targets(&command.joint_targets);
+            sim.set_suction(command.suction);
+        }
+        sim.step();
+        if controller.phase() == Phase::Hold && hold_since.is_none() {
+            hold_since = Some(sim.time_s());
+        }
+        let hold_done = hold_since.is_some_and(|t| sim.time_s() - t >= HOLD_CHECK_S);
+        if controller.phase().is_failure() || hold_done {
+            break;
+        }
+    }
+    let lifted = sim.lifted_objects(LIFT_SUCCESS_M);
+    PickRun {
+        phase: controller.phase(),
+        timeline: controller.timeline().to_vec(),
+        held: hold_since.is_some_and(|t| sim.time_s() - t >= HOLD_CHECK_S)
+            && sim.attached_object() == Some(target)
+            && lifted == [target],
+        lifted,
+        attempts: controller.attempts(),
+    }
+}
+
+fn true_centre(sim: &SimWorld, target: usize) -> Option<TargetEstimate> {
+    Some(TargetEstimate {
+        position: sim.object_pose(target).0,
+        confidence: 1.0,
+    })
+}
+
+fn small_box() -> Shape {
+    Shape::Box { size: [0.06, 0.06, 0.06] }
+}
+
+fn phases(run: &PickRun) -> Vec<Phase> {
+    run.timeline.iter().map(|e| e.phase).collect()
+}
+
+#[test]
+fn picks_box_at_known_position() {
+    let scene = table_scene(vec![object_on_table("box", small_box(), [0.45, 0.1], 20.0)]);
+    let run = run_pick(&scene, 0, true_centre);
+    assert!(run.held, "{run:?}");
+    assert_eq!(
+        phases(&run),
+        [Phase::Approach, Phase::PreGrasp, Phase::Descend, Phase::Attach, Phase::Lift, Phase::Hold]
+    );
+    let times: Vec<f32> = run.timeline.iter().map(|e| e.time_s).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+}
+
+#[test]
+fn picks_seeded_placements() {
+    let shapes = [
+        small_box(),
+        Shape::Cylinder { radius: 0.03, height: 0.11 },
+        Shape::Mug { radius: 0.04, height: 0.09 },
+    ];
+    let mut rng = ChaCha8Rng::seed_from_u64(2024);
+    let mut failures = Vec::new();
+    let placements = 20;
+    for i in 0..placements {
+        let shape = shapes[i % shapes.len()];
+        // Inside the top-down reach region: 0.30 to 0.60 m ahead, at most 0.60 m from the base.
+        let (x, y) = loop {
+            let x: f32 = rng.random_range(0.30..0.60);
+            let y: f32 = rng.random_range(-0.30..0.30);
+            if x.hypot(y) <= 0.60 {
+                break (x, y);
+            }
+        };
+        let yaw = rng.random_range(-90.0..90.0);
+        let scene = table_scene(vec![
+            object_on_table("target", shape, [x, y], yaw),
+            // A neighbour that must stay on the table.
+            object_on_table("other", small_box(), [x, if y > 0.0 { y - 0.18 } else { y + 0.18 }], 0.0),
+        ]);
+        let run = run_pick(&scene, 0, true_centre);
+        if !run.held {
+            failures.push(format!("{} at ({x:.2}, {y:.2}) yaw {yaw:.0}: {:?}", shape.kind_name(), phases(&run)));
+        }
+    }
+    println!("{} of {placements} picks failed: {failures:#?}", failures.len());
+    assert!(failures.len() <= 1, "more than 5 % of picks failed: {failures:#?}");
+}
+
+#[test]
+fn picks_from_top_surface_estimate() {
+    let scene = table_scene(vec![object_on_table(
+        "can",
+        Shape::Cylinder { radius: 0.03, height: 0.12 },
+        [0.5, -0.15],
+        0.0,
+    )]);
+    let run = run_pick(&scene, 0, |sim, target| {
+        Some(TargetEstimate {
+            position: sim.object_pose(target).0 + Vec3::Z * 0.06,
+            confidence: 0.9,
+        })
+    });
+    assert!(run.held, "{run:?}");
+}
+
+#[test]
+fn wrong_estimate_does_not_lift() {
+    let scene = table_scene(vec![object_on_table("box", small_box(), [0.45, 0.0], 0.0)]);
+    // The estimate is 20 cm to the side of the box, over empty table.
+    let run = run_pick(&scene, 0, |_, _| {
+        Some(TargetEstimate {
+            position: Vec3::new(0.45, 0.2, TABLE_TOP_Z + 0.03),
+            confidence: 1.0,
+        })
+    });
+    assert_eq!(run.phase, Phase::GraspFailed, "{run:?}");
+    assert_eq!(run.attempts, PickSettings::default().max_grasp_attempts);
+    assert!(run.lifted.is_empty());
+    assert!(!run.held);
+}
+
+#[test]
+fn missing_estimate_reports_target_not_found() {
+    let scene = table_scene(vec![object_on_table("box", small_box(), [0.45, 0.0], 0.0)]);
+    let run = run_pick(&scene, 0, |_, _| None);
+    assert_eq!(phases(&run), [Phase::Approach, Phase::TargetNotFound]);
+    let timeout = PickSettings::default().target_timeout_s;
+    let end = run.timeline[1].time_s;
+    assert!(end > timeout, "ended at {end} s");
+    assert!(end < timeout + 0.1, "ended at {end} s");
+}
+
+#[test]
+fn low_confidence_counts_as_missing() {
+    let scene = table_scene(vec![object_on_table("box", small_box(), [0.45, 0.0], 0.0)]);
+    let run = run_pick(&scene, 0, |sim, target| {
+        Some(TargetEstimate {
+            position: sim.object_pose(target).0,
+            confidence: 0.1,
+        })
+    });
+    assert_eq!(run.phase, Phase::TargetNotFound);
+}
+
+#[test]
+fn unreachable_target_is_reported() {
+    let scene = table_scene(vec![object_on_table("box", small_box(), [0.95, 0.5], 0.0)]);
+    let run = run_pick(&scene, 0, true_centre);
+    assert_eq!(run.phase, Phase::Unreachable, "{run:?}");
+}
+
+#[test]
+fn estimate_that_moves_is_followed() {
+    // Perception first reports a wrong position, then corrects it after 1.5 s.
+    let scene = table_scene(vec![object_on_table("box", small_box(), [0.40, -0.2], 0.0)]);
+    let run = run_pick(&scene, 0, |sim, target| {
+        let position = if sim.time_s() < 1.5 {
+            Vec3::new(0.50, 0.25, TABLE_TOP_Z + 0.03)
+        } else {
+            sim.object_pose(target).0
+        };
+        Some(TargetEstimate { position, confidence: 0.8 })
+    });
+    assert!(run.held, "{run:?}");
+}
+
+#[test]
+fn drop_is_detected() {
+    let arm = ArmModel::load_default().unwrap();
+    let mut controller = PickController::new(arm.clone(), Isometry3d::IDENTITY, PickSettings::default());
+    let joints = arm.home_joints();
+    let estimate = Some(TargetEstimate { position: Vec3::new(0.4, 0.0, 0.03), confidence: 1.0 });
+    // Drive the state machine into Attach with a reported seal, then report the seal lost.
+    controller.phase = Phase::Descend;
+    controller.timeline.push(PhaseEvent { phase: Phase::Descend, time_s: 0.0 });
+    let mut input = ControlInput {
+        time_s: 0.1,
+        estimate,
+        joint_positions: &joints,
+        tool_position: Vec3::new(0.4, 0.0, 0.06),
+        attached: true,
+    };
+    controller.step(&input);
+    assert_eq!(controller.phase(), Phase::Attach);
+    input.time_s = 0.2;
+    input.attached = false;
+    let command = controller.step(&input);
+    assert_eq!(controller.phase(), Phase::Dropped);
+    assert!(!command.suction);
+}
+
+#[test]
+fn picks_from_raised_base() {
+    // A shelf-like setup: the base is on a pedestal level with a board 0.5 m higher than the
+    // table, and the object is on that board.
+    let mut scene: Scene = table_scene(vec![object_on_table("box", small_box(), [0.45, 0.1], 0.0)]);
+    let board_top = TABLE_TOP_Z + 0.5;
+    scene.supports[0].position[2] += 0.5;
+    scene.robot.base_position[2] = board_top;
+    let run = run_pick(&scene, 0, true_centre);
+    assert!(run.held, "{run:?}");
+}
