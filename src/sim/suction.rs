@@ -91,7 +91,8 @@ impl Suction {
         if self.grip.is_some() {
             return;
         }
-        let Some(object) = self.sealed_object(world, cup, cup_axis, objects) else { return };
+        let max_angle_rad = self.settings.max_seal_angle_deg.to_radians();
+        let Some(object) = self.touching_object(world, cup, cup_axis, objects, max_angle_rad) else { return };
 
         // Freeze the current relative pose: frame 1 is the object's pose in the tool link.
         let tool_pose = *world.bodies[tool_body].position();
@@ -109,32 +110,32 @@ impl Suction {
     }
 
     /// Finds the first object (by layout index) that touches the cup with a contact normal within
-    /// the seal angle of the cup axis (the tool +Z axis, in the world).
-    fn sealed_object(
+    /// `max_angle_rad` of the cup axis (the tool +Z axis, in the world).
+    pub fn touching_object(
         &self,
         world: &PhysicsWorld,
         cup: ColliderHandle,
         cup_axis: Vec3,
         objects: &[RigidBodyHandle],
+        max_angle_rad: f32,
     ) -> Option<usize> {
-        let min_cos = self.settings.max_seal_angle_deg.to_radians().cos();
-
-        let mut best: Option<usize> = None;
+        let min_cos = max_angle_rad.cos();
+        let mut first: Option<usize> = None;
         for pair in world.narrow_phase.contact_pairs_with(cup) {
             let (other, cup_is_first) =
                 if pair.collider1 == cup { (pair.collider2, true) } else { (pair.collider1, false) };
             let Some(body) = world.colliders[other].parent() else { continue };
             let Some(object) = objects.iter().position(|&handle| handle == body) else { continue };
-            let sealed = pair.manifolds.iter().any(|manifold| {
+            let aligned_contact = pair.manifolds.iter().any(|manifold| {
                 // The manifold normal points from collider 1 towards collider 2.
                 let towards_object = if cup_is_first { manifold.data.normal } else { -manifold.data.normal };
                 let touching = manifold.points.iter().any(|p| p.dist <= self.settings.max_contact_gap_m);
                 touching && towards_object.dot(cup_axis) >= min_cos
             });
-            if sealed {
-                best = Some(best.map_or(object, |b| b.min(object)));
+            if aligned_contact {
+                first = Some(first.map_or(object, |b| b.min(object)));
             }
         }
-        best
+        first
     }
 }

@@ -127,15 +127,58 @@ fn suction_does_not_attach_at_a_distance() {
 fn suction_does_not_attach_when_tilted() {
     let scene = box_scene([0.45, 0.0]);
     let (mut sim, arm) = build(&scene);
-    // Touch the box top with the cup tilted 40 degrees about the swing joint.
-    let mut joints = top_down_joints(&arm, &scene, Vec3::new(0.45, 0.0, TABLE_TOP_Z + 0.06 + 0.02));
-    joints[4] += 40f32.to_radians();
-    sim.set_joint_targets(&joints);
+    let top = TABLE_TOP_Z + 0.06;
+    let tilt = Quat::from_rotation_y(40f32.to_radians());
+    let tilted_goal = |height: f32| IkGoal {
+        position: Vec3::new(0.45, 0.0, height),
+        tool_axis: tilt * Vec3::NEG_Z,
+        yaw_rad: None,
+    };
+    let solve = |goal: IkGoal| {
+        let solution = solve_ik(&arm, base_pose(&scene), &goal, &READY, &IkParams::default());
+        assert!(solution.converged, "{solution:?}");
+        solution.joints
+    };
+    // Come down in two moves so that the swing of the wrist does not knock the box over.
+    for height in [top + 0.2, top + 0.05] {
+        sim.set_joint_targets(&solve(tilted_goal(height)));
+        for _ in 0..steps_for(1.0) {
+            sim.step();
+        }
+    }
     sim.set_suction(true);
+    // The cup centre 8 mm above the top face puts the lower rim (0.018 m · sin 40° = 11.6 mm
+    // below the centre) about 3.6 mm into the box.
+    sim.set_joint_targets(&solve(tilted_goal(top + 0.008)));
+    let mut touched = false;
+    for _ in 0..steps_for(1.0) {
+        sim.step();
+        touched |= sim.cup_contact_object() == Some(0);
+    }
+    assert!(touched, "the tilted cup never touched the box: tool {:?}, box {:?}", sim.tool_pose(), sim.object_pose(0));
+    assert_eq!(sim.attached_object(), None);
+}
+
+#[test]
+fn arm_pressing_on_table_reports_force() {
+    let scene = box_scene([0.6, 0.3]);
+    let (mut sim, arm) = build(&scene);
+    let mut max_force: f32 = 0.0;
+    for _ in 0..steps_for(0.5) {
+        sim.step();
+        max_force = max_force.max(sim.arm_support_contact_force_n());
+    }
+    assert_eq!(max_force, 0.0, "no contact while the arm is in the air");
+
+    // Command the cup 2 cm below the table top, well away from the box.
+    sim.set_joint_targets(&top_down_joints(&arm, &scene, Vec3::new(0.35, -0.2, TABLE_TOP_Z - 0.02)));
     for _ in 0..steps_for(1.5) {
         sim.step();
+        max_force = max_force.max(sim.arm_support_contact_force_n());
     }
-    assert_eq!(sim.attached_object(), None);
+    assert!(max_force > 20.0, "max arm-table force {max_force} N");
+    let (tool, _) = sim.tool_pose();
+    assert!(tool.z > TABLE_TOP_Z - 0.005, "the table stops the cup, tool at {tool}");
 }
 
 #[test]

@@ -224,6 +224,15 @@ impl SimWorld {
         self.suction.attached_object()
     }
 
+    /// Finds the first object (layout order) in touching contact with the suction cup, at any
+    /// angle. Suction need not be on.
+    pub fn cup_contact_object(&self) -> Option<usize> {
+        let object_bodies: Vec<RigidBodyHandle> = self.objects.iter().map(|o| o.body).collect();
+        let cup_axis = self.arm.tool_pose(&self.world).rotation * Vec3::Z;
+        self.suction
+            .touching_object(&self.world, self.arm.cup, cup_axis, &object_bodies, std::f32::consts::PI)
+    }
+
     /// Returns every attach and release so far.
     pub fn suction_events(&self) -> &[SuctionEvent] {
         &self.suction.events

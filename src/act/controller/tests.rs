@@ -247,13 +247,24 @@ fn drop_is_detected() {
 }
 
 #[test]
-fn picks_from_raised_base() {
+fn picks_from_raised_turned_base() {
     // A shelf-like setup: the base is on a pedestal level with a board 0.5 m higher than the
-    // table, and the object is on that board.
+    // table, turned 30 degrees, and the object is on that board.
     let mut scene: Scene = table_scene(vec![object_on_table("box", small_box(), [0.45, 0.1], 0.0)]);
     let board_top = TABLE_TOP_Z + 0.5;
     scene.supports[0].position[2] += 0.5;
     scene.robot.base_position[2] = board_top;
+    scene.robot.base_yaw_deg = 30.0;
     let run = run_pick(&scene, 0, true_centre);
     assert!(run.held, "{run:?}");
+}
+
+#[test]
+fn timeline_serialises_phase_names() {
+    let event = PhaseEvent { phase: Phase::PreGrasp, time_s: 1.5 };
+    let json = serde_json::to_string(&event).unwrap();
+    assert_eq!(json, r#"{"phase":"pre_grasp","time_s":1.5}"#);
+    let estimate = TargetEstimate { position: Vec3::new(0.5, 0.0, 0.8), confidence: 0.9 };
+    let back: TargetEstimate = serde_json::from_str(&serde_json::to_string(&estimate).unwrap()).unwrap();
+    assert_eq!(back, estimate);
 }
