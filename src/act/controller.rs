@@ -246,8 +246,13 @@ impl PickController {
             Phase::Lift => {
                 let top = self.lift_start_z + self.settings.lift_height_m;
                 self.tool_command.z = (self.tool_command.z + self.settings.lift_speed_m_s * dt).min(top);
-                self.track_tool_command(input, dt, &mut command);
-                if input.tool_position.z >= top - self.settings.pregrasp_tolerance_m {
+                let reachable = self.track_tool_command(input, dt, &mut command);
+                if !reachable {
+                    // Near the edge of the workspace a tall object cannot go the full height, so
+                    // the arm holds it where the last solution put it.
+                    tracing::debug!(z = input.tool_position.z, "lift stopped at the workspace boundary");
+                    self.enter(Phase::Hold, input.time_s);
+                } else if input.tool_position.z >= top - self.settings.pregrasp_tolerance_m {
                     self.enter(Phase::Hold, input.time_s);
                 }
             }
@@ -333,18 +338,19 @@ impl PickController {
     }
 
     /// Sets the joint command to the IK solution for the commanded tool position, limited by
-    /// the joint speed.
-    fn track_tool_command(&mut self, input: &ControlInput, dt: f32, command: &mut Vec<f32>) {
+    /// the joint speed. Returns false, leaving the command unchanged, when IK finds no solution.
+    fn track_tool_command(&mut self, input: &ControlInput, dt: f32, command: &mut Vec<f32>) -> bool {
         let goal = self.tool_command;
-        let Some(solution) = self.solve(goal, command, input, dt, false) else { return };
+        let Some(solution) = self.solve(goal, command, input, dt, false) else { return false };
         for ((value, goal_value), joint) in command.iter_mut().zip(&solution).zip(&self.arm.joints) {
             let max_step = self.settings.joint_speed_fraction * joint.max_velocity_rad_s * dt;
             *value += (goal_value - *value).clamp(-max_step, max_step);
         }
+        true
     }
 
-    /// Solves IK for a top-down tool at `goal`; ends the pick as `Unreachable` when no solution
-    /// has been found for longer than the timeout.
+    /// Solves IK for a top-down tool at `goal`. Before the object is attached, it ends the pick
+    /// as `Unreachable` when no solution has been found for longer than the timeout.
     fn solve(&mut self, goal: Vec3, command: &[f32], input: &ControlInput, dt: f32, fresh_seed: bool) -> Option<Vec<f32>> {
         let mut seed = match (&self.settings.ik_seed, fresh_seed) {
             (Some(seed), true) if seed.len() == self.arm.dof() => seed.clone(),
@@ -359,7 +365,8 @@ impl PickController {
             return Some(solution.joints);
         }
         self.time_without_ik_s += dt;
-        if self.time_without_ik_s > self.settings.unreachable_timeout_s {
+        let before_attach = matches!(self.phase, Phase::Approach | Phase::PreGrasp | Phase::Descend);
+        if before_attach && self.time_without_ik_s > self.settings.unreachable_timeout_s {
             tracing::debug!(?goal, error_m = solution.position_error_m, "no IK solution, giving up");
             self.fail(Phase::Unreachable, input.time_s);
         }

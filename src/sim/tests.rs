@@ -285,3 +285,30 @@ fn physics_step_rate() {
         steps as f64 / elapsed
     );
 }
+
+#[test]
+fn cup_touches_ball_top() {
+    // A small sphere under a slowly descending cup: contact must register at the top of the
+    // sphere, not once the cup is inside it.
+    let scene = ready_scene(vec![object_on_table("ball", Shape::Ball { radius: 0.035 }, [0.45, 0.0], 0.0)]);
+    let (mut sim, arm) = build(&scene);
+    let ball_top = TABLE_TOP_Z + 0.07;
+    sim.set_joint_targets(&top_down_joints(&arm, &scene, Vec3::new(0.45, 0.0, ball_top + 0.1)));
+    for _ in 0..steps_for(1.0) {
+        sim.step();
+    }
+    let mut first_contact_z = None;
+    for i in 0..40 {
+        let z = ball_top + 0.04 - 0.002 * i as f32;
+        sim.set_joint_targets(&top_down_joints(&arm, &scene, Vec3::new(0.45, 0.0, z)));
+        for _ in 0..12 {
+            sim.step();
+        }
+        if sim.cup_contact_object() == Some(0) {
+            first_contact_z = Some(sim.tool_pose().0.z);
+            break;
+        }
+    }
+    let first_contact_z = first_contact_z.expect("the cup touched the ball");
+    assert!((first_contact_z - ball_top).abs() < 3e-3, "first contact with the cup at z = {first_contact_z}");
+}

@@ -66,6 +66,11 @@ impl SimWorld {
         let mut world = PhysicsWorld::new();
         world.gravity = Vec3::new(0.0, 0.0, -GRAVITY_M_S2);
         world.integration_parameters.dt = 1.0 / physics_hz;
+        // Rapier 0.35 reuses a contact pair's points until the pair has moved 0.05 m (with
+        // length_unit = 1). A cup approaching a 7 cm ball moves less than that while it closes
+        // the gap, so recycled points went stale and the cup passed into objects without
+        // contact. Every pair is therefore recomputed each step.
+        world.integration_parameters.contact_recycling = false;
 
         let mut supports = Vec::with_capacity(scene.supports.len());
         let mut support_colliders = Vec::with_capacity(scene.supports.len());

@@ -268,3 +268,55 @@ fn timeline_serialises_phase_names() {
     let back: TargetEstimate = serde_json::from_str(&serde_json::to_string(&estimate).unwrap()).unwrap();
     assert_eq!(back, estimate);
 }
+
+/// Sweeps many placements of five shapes with a noisy estimate that arrives at 10 Hz (`None`
+/// in between), as perception would deliver it, and prints the success rate. Run with
+/// `cargo test --release --lib act::controller::tests::pick_sweep -- --ignored --nocapture`.
+#[test]
+#[ignore = "sweep; prints the success rate"]
+fn pick_sweep_with_noisy_estimates() {
+    let shapes = [
+        small_box(),
+        Shape::Cylinder { radius: 0.03, height: 0.11 },
+        Shape::Mug { radius: 0.04, height: 0.09 },
+        Shape::Bottle { radius: 0.035, height: 0.2 },
+        Shape::Ball { radius: 0.035 },
+    ];
+    let noise_m = 0.005;
+    let perception_period_s = 0.1;
+    let mut rng = ChaCha8Rng::seed_from_u64(99);
+    let placements = 100;
+    let mut successes = 0;
+    for i in 0..placements {
+        let shape = shapes[i % shapes.len()];
+        let (x, y) = loop {
+            let x: f32 = rng.random_range(0.30..0.62);
+            let y: f32 = rng.random_range(-0.35..0.35);
+            if x.hypot(y) <= 0.62 {
+                break (x, y);
+            }
+        };
+        let yaw = rng.random_range(-180.0..180.0);
+        let scene = table_scene(vec![object_on_table("target", shape, [x, y], yaw)]);
+        let mut noise_rng = ChaCha8Rng::seed_from_u64(i as u64);
+        let mut next_frame_s = 0.0;
+        let run = run_pick(&scene, 0, |sim, target| {
+            if sim.time_s() + 1e-4 < next_frame_s {
+                return None;
+            }
+            next_frame_s += perception_period_s;
+            let noise = Vec3::new(
+                noise_rng.random_range(-noise_m..noise_m),
+                noise_rng.random_range(-noise_m..noise_m),
+                noise_rng.random_range(-noise_m..noise_m),
+            );
+            Some(TargetEstimate { position: sim.object_pose(target).0 + noise, confidence: 0.8 })
+        });
+        if run.held {
+            successes += 1;
+        } else {
+            println!("failed: {} at ({x:.2}, {y:.2}) yaw {yaw:.0}: {:?}", shape.kind_name(), phases(&run));
+        }
+    }
+    println!("{successes} of {placements} picks held the object");
+}
