@@ -249,7 +249,7 @@ impl PickController {
                 let reachable = self.track_tool_command(input, dt, &mut command);
                 if !reachable {
                     // Near the edge of the workspace a tall object cannot go the full height, so
-                    // the arm holds it where the last solution put it.
+                    // the arm keeps it where the last solution put it.
                     tracing::debug!(z = input.tool_position.z, "lift stopped at the workspace boundary");
                     self.enter(Phase::Hold, input.time_s);
                 } else if input.tool_position.z >= top - self.settings.pregrasp_tolerance_m {

@@ -22,7 +22,7 @@ struct PickRun {
     phase: Phase,
     timeline: Vec<PhaseEvent>,
     /// Object lifted by at least `LIFT_SUCCESS_M` and still attached `HOLD_CHECK_S` after Hold.
-    held: bool,
+    success: bool,
     lifted: Vec<usize>,
     attempts: u32,
 }
@@ -72,7 +72,7 @@ fn run_pick(
     PickRun {
         phase: controller.phase(),
         timeline: controller.timeline().to_vec(),
-        held: hold_since.is_some_and(|t| sim.time_s() - t >= HOLD_CHECK_S)
+        success: hold_since.is_some_and(|t| sim.time_s() - t >= HOLD_CHECK_S)
             && sim.attached_object() == Some(target)
             && lifted == [target],
         lifted,
@@ -99,7 +99,7 @@ fn phases(run: &PickRun) -> Vec<Phase> {
 fn picks_box_at_known_position() {
     let scene = table_scene(vec![object_on_table("box", small_box(), [0.45, 0.1], 20.0)]);
     let run = run_pick(&scene, 0, true_centre);
-    assert!(run.held, "{run:?}");
+    assert!(run.success, "{run:?}");
     assert_eq!(
         phases(&run),
         [Phase::Approach, Phase::PreGrasp, Phase::Descend, Phase::Attach, Phase::Lift, Phase::Hold]
@@ -135,7 +135,7 @@ fn picks_seeded_placements() {
             object_on_table("other", small_box(), [x, if y > 0.0 { y - 0.18 } else { y + 0.18 }], 0.0),
         ]);
         let run = run_pick(&scene, 0, true_centre);
-        if !run.held {
+        if !run.success {
             failures.push(format!("{} at ({x:.2}, {y:.2}) yaw {yaw:.0}: {:?}", shape.kind_name(), phases(&run)));
         }
     }
@@ -157,7 +157,7 @@ fn picks_from_top_surface_estimate() {
             confidence: 0.9,
         })
     });
-    assert!(run.held, "{run:?}");
+    assert!(run.success, "{run:?}");
 }
 
 #[test]
@@ -173,7 +173,7 @@ fn wrong_estimate_does_not_lift() {
     assert_eq!(run.phase, Phase::GraspFailed, "{run:?}");
     assert_eq!(run.attempts, PickSettings::default().max_grasp_attempts);
     assert!(run.lifted.is_empty());
-    assert!(!run.held);
+    assert!(!run.success);
 }
 
 #[test]
@@ -218,7 +218,7 @@ fn estimate_that_moves_is_followed() {
         };
         Some(TargetEstimate { position, confidence: 0.8 })
     });
-    assert!(run.held, "{run:?}");
+    assert!(run.success, "{run:?}");
 }
 
 #[test]
@@ -256,7 +256,7 @@ fn picks_from_raised_turned_base() {
     scene.robot.base_position[2] = board_top;
     scene.robot.base_yaw_deg = 30.0;
     let run = run_pick(&scene, 0, true_centre);
-    assert!(run.held, "{run:?}");
+    assert!(run.success, "{run:?}");
 }
 
 #[test]
@@ -312,7 +312,7 @@ fn pick_sweep_with_noisy_estimates() {
             );
             Some(TargetEstimate { position: sim.object_pose(target).0 + noise, confidence: 0.8 })
         });
-        if run.held {
+        if run.success {
             successes += 1;
         } else {
             println!("failed: {} at ({x:.2}, {y:.2}) yaw {yaw:.0}: {:?}", shape.kind_name(), phases(&run));
