@@ -268,7 +268,7 @@ impl PickController {
     }
 
     /// Joint-space move towards the IK solution for the pre-grasp position.
-    fn approach(&mut self, input: &ControlInput, dt: f32, command: &mut Vec<f32>) {
+    fn approach(&mut self, input: &ControlInput, dt: f32, command: &mut [f32]) {
         let Some(target) = self.target else { return };
         let goal = target + Vec3::Z * self.settings.approach_height_m;
         let Some(solution) = self.solve(goal, command, input, dt, true) else { return };
@@ -286,7 +286,7 @@ impl PickController {
     }
 
     /// Follows the point above the target in Cartesian space until the tool settles there.
-    fn pre_grasp(&mut self, input: &ControlInput, dt: f32, command: &mut Vec<f32>) {
+    fn pre_grasp(&mut self, input: &ControlInput, dt: f32, command: &mut [f32]) {
         let Some(target) = self.target else { return };
         let goal = target + Vec3::Z * self.settings.approach_height_m;
         self.tool_command = move_towards(self.tool_command, goal, self.settings.track_speed_m_s * dt);
@@ -299,7 +299,7 @@ impl PickController {
     }
 
     /// Moves straight down over the target with suction on until the cup seals.
-    fn descend(&mut self, input: &ControlInput, dt: f32, command: &mut Vec<f32>) {
+    fn descend(&mut self, input: &ControlInput, dt: f32, command: &mut [f32]) {
         if input.attached {
             // Stop pressing: hold the tool where the seal formed.
             self.tool_command = input.tool_position;
@@ -339,7 +339,7 @@ impl PickController {
 
     /// Sets the joint command to the IK solution for the commanded tool position, limited by
     /// the joint speed. Returns false, leaving the command unchanged, when IK finds no solution.
-    fn track_tool_command(&mut self, input: &ControlInput, dt: f32, command: &mut Vec<f32>) -> bool {
+    fn track_tool_command(&mut self, input: &ControlInput, dt: f32, command: &mut [f32]) -> bool {
         let goal = self.tool_command;
         let Some(solution) = self.solve(goal, command, input, dt, false) else { return false };
         for ((value, goal_value), joint) in command.iter_mut().zip(&solution).zip(&self.arm.joints) {

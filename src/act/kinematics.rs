@@ -300,8 +300,9 @@ fn solve_symmetric_positive(mut a: [[f64; TASK_DIM]; TASK_DIM], mut b: [f64; TAS
         b.swap(col, pivot);
         for row in col + 1..TASK_DIM {
             let factor = a[row][col] / a[col][col];
-            for k in col..TASK_DIM {
-                a[row][k] -= factor * a[col][k];
+            let pivot_row = a[col];
+            for (value, pivot_value) in a[row][col..].iter_mut().zip(&pivot_row[col..]) {
+                *value -= factor * pivot_value;
             }
             b[row] -= factor * b[col];
         }

@@ -93,10 +93,10 @@ impl ArmModel {
                         urdf_rs::JointType::Continuous => (-std::f32::consts::PI, std::f32::consts::PI),
                         _ => (joint.limit.lower as f32, joint.limit.upper as f32),
                     };
-                    if !(lower < upper) {
+                    if lower.is_nan() || upper.is_nan() || lower >= upper {
                         return Err(invalid(
                             element,
-                            format!("has limits lower={lower} >= upper={upper}"),
+                            format!("has limits lower={lower}, upper={upper}, but lower must be below upper"),
                             "set <limit lower> below <limit upper>",
                         ));
                     }

@@ -46,7 +46,7 @@ fn run_pick(
     let mut hold_since: Option<f32> = None;
 
     while sim.time_s() < TIME_LIMIT_S {
-        if sim.step_count() % steps_per_control == 0 {
+        if sim.step_count().is_multiple_of(steps_per_control) {
             let joints = sim.joint_positions();
             let input = ControlInput {
                 time_s: sim.time_s(),
