@@ -25,6 +25,11 @@ struct PickRun {
     success: bool,
     lifted: Vec<usize>,
     attempts: u32,
+    /// Largest arm-support contact force seen during the pick, newtons.
+    max_support_force_n: f32,
+    /// Largest measured joint speed as a fraction of that joint's URDF velocity limit, from
+    /// joint positions one control period apart.
+    max_joint_speed_ratio: f32,
 }
 
 /// Runs one closed-loop pick of `target` with `estimate` computing perception's output from
@@ -44,10 +49,21 @@ fn run_pick(
     let mut controller = PickController::new(arm, base, PickSettings::default());
     let steps_per_control = (PHYSICS_HZ / CONTROL_HZ).round() as u64;
     let mut hold_since: Option<f32> = None;
+    let mut max_support_force_n: f32 = 0.0;
+    let mut max_joint_speed_ratio: f32 = 0.0;
+    let mut previous_joints: Option<Vec<f32>> = None;
+    let velocity_limits: Vec<f32> = controller_arm_limits();
 
     while sim.time_s() < TIME_LIMIT_S {
         if sim.step_count().is_multiple_of(steps_per_control) {
             let joints = sim.joint_positions();
+            if let Some(previous) = &previous_joints {
+                for ((now, before), limit) in joints.iter().zip(previous).zip(&velocity_limits) {
+                    let speed = (now - before).abs() * CONTROL_HZ;
+                    max_joint_speed_ratio = max_joint_speed_ratio.max(speed / limit);
+                }
+            }
+            previous_joints = Some(joints.clone());
             let input = ControlInput {
                 time_s: sim.time_s(),
                 estimate: estimate(&sim, target),
@@ -60,6 +76,7 @@ fn run_pick(
             sim.set_suction(command.suction);
         }
         sim.step();
+        max_support_force_n = max_support_force_n.max(sim.arm_support_contact_force_n());
         if controller.phase() == Phase::Hold && hold_since.is_none() {
             hold_since = Some(sim.time_s());
         }
@@ -77,7 +94,14 @@ fn run_pick(
             && lifted == [target],
         lifted,
         attempts: controller.attempts(),
+        max_support_force_n,
+        max_joint_speed_ratio,
     }
+}
+
+fn controller_arm_limits() -> Vec<f32> {
+    let arm = ArmModel::load_default().unwrap();
+    arm.joints.iter().map(|j| j.max_velocity_rad_s).collect()
 }
 
 fn true_centre(sim: &SimWorld, target: usize) -> Option<TargetEstimate> {
@@ -117,6 +141,7 @@ fn picks_seeded_placements() {
     ];
     let mut rng = ChaCha8Rng::seed_from_u64(2024);
     let mut failures = Vec::new();
+    let mut max_speed_ratio: f32 = 0.0;
     let placements = 20;
     for i in 0..placements {
         let shape = shapes[i % shapes.len()];
@@ -138,8 +163,13 @@ fn picks_seeded_placements() {
         if !run.success {
             failures.push(format!("{} at ({x:.2}, {y:.2}) yaw {yaw:.0}: {:?}", shape.kind_name(), phases(&run)));
         }
+        assert_eq!(run.max_support_force_n, 0.0, "pick {i} pressed on the table: {run:?}");
+        assert!(run.max_joint_speed_ratio <= 1.0, "pick {i} exceeded a joint velocity limit: {run:?}");
+        assert!(!run.lifted.contains(&1), "pick {i} lifted the neighbour: {run:?}");
+        max_speed_ratio = max_speed_ratio.max(run.max_joint_speed_ratio);
     }
     println!("{} of {placements} picks failed: {failures:#?}", failures.len());
+    println!("largest joint speed: {max_speed_ratio:.2} of the URDF limit");
     assert!(failures.len() <= 1, "more than 5 % of picks failed: {failures:#?}");
 }
 
