@@ -168,8 +168,9 @@ impl ArmModel {
         Vec3::from(frame.translation)
     }
 
-    /// Distance from the shoulder pivot to the tool frame with the arm fully stretched, metres:
-    /// the sum of the joint offsets after the shoulder plus the tool offset.
+    /// Distance from the shoulder pivot to the tool frame with the arm fully stretched, metres.
+    /// It is the sum of the joint offsets after the shoulder plus the tool offset, which is exact
+    /// for an in-line arm such as pickloop_arm and an upper bound otherwise.
     pub fn max_reach_m(&self) -> f32 {
         let after_shoulder: f32 = self.joints.iter().skip(2).map(|j| j.origin.translation.length()).sum();
         after_shoulder + self.tool_offset.translation.length()

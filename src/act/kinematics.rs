@@ -43,6 +43,14 @@ pub fn forward_kinematics(arm: &ArmModel, base: Isometry3d, q: &[f32]) -> ArmFra
     ArmFrames { links, joints, tool }
 }
 
+/// Pose of the arm's base link in the world, as a scene places it.
+pub fn base_pose(robot: &crate::scene::Robot) -> Isometry3d {
+    Isometry3d::new(
+        Vec3::from(robot.base_position),
+        Quat::from_rotation_z(robot.base_yaw_deg.to_radians()),
+    )
+}
+
 /// Pose of the tool frame only.
 pub fn tool_pose(arm: &ArmModel, base: Isometry3d, q: &[f32]) -> Isometry3d {
     forward_kinematics(arm, base, q).tool

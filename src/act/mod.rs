@@ -6,5 +6,5 @@ pub mod controller;
 pub mod kinematics;
 
 pub use arm::{ArmError, ArmModel, GeometryShape, JointModel, LinkGeometry, LinkModel};
-pub use kinematics::{ArmFrames, IkGoal, IkParams, IkSolution, forward_kinematics, solve_ik};
+pub use kinematics::{ArmFrames, IkGoal, IkParams, IkSolution, base_pose, forward_kinematics, solve_ik};
 pub use controller::{ControlCommand, ControlInput, Phase, PhaseEvent, PickController, PickSettings, TargetEstimate};

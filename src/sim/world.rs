@@ -1,6 +1,6 @@
 //! [`SimWorld`]: the Rapier world of one episode, stepped directly at the physics rate.
 
-use bevy::math::{Isometry3d, Quat, Vec3};
+use bevy::math::{Quat, Vec3};
 use bevy_rapier3d::rapier::prelude::{
     ColliderBuilder, ColliderHandle, PhysicsWorld, Pose, RigidBodyBuilder, RigidBodyHandle,
 };
@@ -10,6 +10,7 @@ use super::arm_body::{ArmBody, DriveGains};
 use super::shapes::shape_parts;
 use super::suction::{Suction, SuctionEvent, SuctionSettings};
 use crate::act::arm::ArmModel;
+use crate::act::kinematics::base_pose;
 use crate::scene::{Layout, Scene};
 
 /// Standard gravity along world -Z, m/s².
@@ -102,10 +103,7 @@ impl SimWorld {
             objects.push(ObjectBody { body, start_position: object.position });
         }
 
-        let base = Isometry3d::new(
-            Vec3::from(scene.robot.base_position),
-            Quat::from_rotation_z(scene.robot.base_yaw_deg.to_radians()),
-        );
+        let base = base_pose(&scene.robot);
         let start = match &scene.robot.start_joints {
             Some(q) if q.len() == arm.dof() => {
                 let mut q = q.clone();

@@ -1,9 +1,10 @@
-use bevy::math::{Isometry3d, Quat, Vec3};
+use bevy::math::{Isometry3d, Vec3};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::*;
 use crate::act::arm::ArmModel;
+use crate::act::kinematics::base_pose;
 use crate::scene::{Layout, Scene, Shape};
 use crate::sim::SimWorld;
 use crate::sim::fixtures::{TABLE_TOP_Z, object_on_table, table_scene};
@@ -42,10 +43,7 @@ fn run_pick(
     let arm = ArmModel::load_default().unwrap();
     let layout = Layout::sample(scene, 0);
     let mut sim = SimWorld::new(scene, &layout, &arm, PHYSICS_HZ).unwrap();
-    let base = Isometry3d::new(
-        Vec3::from(scene.robot.base_position),
-        Quat::from_rotation_z(scene.robot.base_yaw_deg.to_radians()),
-    );
+    let base = base_pose(&scene.robot);
     let mut controller = PickController::new(arm, base, PickSettings::default());
     let steps_per_control = (PHYSICS_HZ / CONTROL_HZ).round() as u64;
     let mut hold_since: Option<f32> = None;
