@@ -38,14 +38,23 @@ struct PickRun {
 fn run_pick(
     scene: &Scene,
     target: usize,
+    estimate: impl FnMut(&SimWorld, usize) -> Option<TargetEstimate>,
+) -> PickRun {
+    run_pick_at(scene, target, PHYSICS_HZ, estimate)
+}
+
+fn run_pick_at(
+    scene: &Scene,
+    target: usize,
+    physics_hz: f32,
     mut estimate: impl FnMut(&SimWorld, usize) -> Option<TargetEstimate>,
 ) -> PickRun {
     let arm = ArmModel::load_default().unwrap();
     let layout = Layout::sample(scene, 0);
-    let mut sim = SimWorld::new(scene, &layout, &arm, PHYSICS_HZ).unwrap();
+    let mut sim = SimWorld::new(scene, &layout, &arm, physics_hz).unwrap();
     let base = base_pose(&scene.robot);
     let mut controller = PickController::new(arm, base, PickSettings::default());
-    let steps_per_control = (PHYSICS_HZ / CONTROL_HZ).round() as u64;
+    let steps_per_control = (physics_hz / CONTROL_HZ).round() as u64;
     let mut hold_since: Option<f32> = None;
     let mut max_support_force_n: f32 = 0.0;
     let mut max_joint_speed_ratio: f32 = 0.0;
@@ -186,6 +195,15 @@ fn picks_from_top_surface_estimate() {
         })
     });
     assert!(run.success, "{run:?}");
+}
+
+#[test]
+fn picks_at_other_physics_rates() {
+    let scene = table_scene(vec![object_on_table("mug", Shape::Mug { radius: 0.04, height: 0.09 }, [0.5, 0.2], 45.0)]);
+    for physics_hz in [120.0, 1200.0] {
+        let run = run_pick_at(&scene, 0, physics_hz, true_centre);
+        assert!(run.success, "at {physics_hz} Hz: {run:?}");
+    }
 }
 
 #[test]
