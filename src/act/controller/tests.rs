@@ -366,3 +366,26 @@ fn pick_sweep_with_noisy_estimates() {
     }
     println!("{successes} of {placements} picks held the object");
 }
+
+#[test]
+fn picks_under_shelf_board() {
+    // A shelf bay 0.5 m high in front of the arm: the object's board starts 0.25 m ahead of the
+    // base at base height, and the next board is 0.5 m above it. From the home pose (straight
+    // up) the arm would sweep through the upper board, so the arm starts tucked.
+    let clearance = 0.5;
+    for x in [0.40, 0.50, 0.55] {
+        let mut scene: Scene = table_scene(vec![object_on_table("box", small_box(), [x, 0.05], 0.0)]);
+        scene.supports[0].size = [0.6, 1.2, 0.02];
+        scene.supports[0].position = [0.55, 0.0, TABLE_TOP_Z - 0.01];
+        let mut upper = scene.supports[0].clone();
+        upper.id = "upper".into();
+        upper.position[2] += clearance + 0.02;
+        scene.supports.push(upper);
+        scene.robot.start_joints = PickSettings::default().ik_seed;
+
+        let run = run_pick(&scene, 0, true_centre);
+
+        assert!(run.success, "box at x = {x}: {run:?}");
+        assert_eq!(run.max_support_force_n, 0.0, "box at x = {x}: the arm touched a board");
+    }
+}
