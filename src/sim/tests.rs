@@ -102,6 +102,21 @@ fn objects_settle_on_table() {
 }
 
 #[test]
+fn contact_force_matches_weight() {
+    for mass_kg in [0.1_f32, 1.0, 5.0] {
+        let mut object = object_on_table("box", Shape::Box { size: [0.1, 0.1, 0.1] }, [0.6, 0.3], 0.0);
+        object.mass_kg = Some(mass_kg);
+        let (mut sim, _) = build(&ready_scene(vec![object]));
+        for _ in 0..steps_for(1.0) {
+            sim.step();
+        }
+        let force = super::world::object_support_force_n(&sim, 0, 0);
+        let weight = mass_kg * GRAVITY_M_S2;
+        assert!((force - weight).abs() < 0.01 * weight, "{mass_kg} kg box: {force} N on the table, weight {weight} N");
+    }
+}
+
+#[test]
 fn suction_does_not_attach_at_a_distance() {
     let scene = box_scene([0.45, 0.0]);
     let (mut sim, arm) = build(&scene);

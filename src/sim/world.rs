@@ -242,7 +242,7 @@ impl SimWorld {
     }
 
     /// Largest normal force between any arm link and any support during the last step,
-    /// newtons (the contact impulse divided by the time step).
+    /// newtons, derived from the solver's contact impulses.
     pub fn arm_support_contact_force_n(&self) -> f32 {
         self.last_arm_support_force_n
     }
@@ -263,16 +263,44 @@ impl SimWorld {
     }
 
     fn measure_arm_support_force_n(&self) -> f32 {
-        let dt = self.dt_s();
+        let impulse_to_force = 1.0 / (self.dt_s() * contact_impulse_steps(&self.world));
         let mut max_force = 0.0_f32;
         for &collider in &self.arm.colliders {
             for pair in self.world.narrow_phase.contact_pairs_with(collider) {
                 let other = if pair.collider1 == collider { pair.collider2 } else { pair.collider1 };
                 if self.support_colliders.contains(&other) {
-                    max_force = max_force.max(pair.total_impulse_magnitude() / dt);
+                    max_force = max_force.max(pair.total_impulse_magnitude() * impulse_to_force);
                 }
             }
         }
         max_force
     }
+}
+
+/// Number of time steps' worth of impulse that Rapier stores in a contact pair per step.
+///
+/// Measured with Rapier 0.35: a box resting on a support reports an impulse of
+/// `weight · dt · (n + s) / n`, with `n` solver iterations (substeps) and `s` stabilization
+/// passes, because each substep and each stabilization pass adds its `dt / n` share. The
+/// `contact_force_matches_weight` test pins this.
+fn contact_impulse_steps(world: &PhysicsWorld) -> f32 {
+    let params = &world.integration_parameters;
+    let substeps = params.num_solver_iterations.max(1) as f32;
+    (substeps + params.num_internal_stabilization_iterations as f32) / substeps
+}
+
+/// Normal force between object `object` and support `support`, newtons.
+#[cfg(test)]
+pub(crate) fn object_support_force_n(sim: &SimWorld, object: usize, support: usize) -> f32 {
+    let object_body = sim.objects[object].body;
+    let impulse_to_force = 1.0 / (sim.dt_s() * contact_impulse_steps(&sim.world));
+    sim.world
+        .narrow_phase
+        .contact_pairs_with(sim.support_colliders[support])
+        .filter(|pair| {
+            let other = if pair.collider1 == sim.support_colliders[support] { pair.collider2 } else { pair.collider1 };
+            sim.world.colliders[other].parent() == Some(object_body)
+        })
+        .map(|pair| pair.total_impulse_magnitude() * impulse_to_force)
+        .sum()
 }
