@@ -233,6 +233,62 @@ fn suction_attaches_on_contact_and_releases() {
     assert!(position.z < TABLE_TOP_Z + 0.05, "released box should fall back, centre at {position}");
 }
 
+/// Lowers the cup onto the 6 cm box at `xy` with suction on, then lifts the tool 15 cm and
+/// waits 0.5 s.
+fn attach_and_lift(sim: &mut SimWorld, arm: &ArmModel, scene: &Scene, xy: [f32; 2]) {
+    let top = TABLE_TOP_Z + 0.06;
+    let above = |height: f32| Vec3::new(xy[0], xy[1], height);
+    sim.set_joint_targets(&top_down_joints(arm, scene, above(top + 0.05)));
+    for _ in 0..steps_for(1.0) {
+        sim.step();
+    }
+    sim.set_suction(true);
+    sim.set_joint_targets(&top_down_joints(arm, scene, above(top - 0.003)));
+    for _ in 0..steps_for(1.0) {
+        if sim.attached_object().is_some() {
+            break;
+        }
+        sim.step();
+    }
+    // Lift at 0.1 m/s in 5 mm increments: a single 15 cm jump of the targets would throw the
+    // object upwards far harder than any pick does.
+    for increment in 1..=30 {
+        sim.set_joint_targets(&top_down_joints(arm, scene, above(top + 0.005 * increment as f32)));
+        for _ in 0..steps_for(0.05) {
+            sim.step();
+        }
+    }
+    for _ in 0..steps_for(0.5) {
+        sim.step();
+    }
+}
+
+#[test]
+fn suction_pull_matches_weight() {
+    let mut object = object_on_table("box", Shape::Box { size: [0.06, 0.06, 0.06] }, [0.45, -0.1], 0.0);
+    object.mass_kg = Some(2.0);
+    let scene = ready_scene(vec![object]);
+    let (mut sim, arm) = build(&scene);
+    attach_and_lift(&mut sim, &arm, &scene, [0.45, -0.1]);
+    assert_eq!(sim.attached_object(), Some(0), "events {:?}", sim.suction_events());
+    let pull = sim.suction_pull_n().expect("the box is attached");
+    let weight = 2.0 * GRAVITY_M_S2;
+    assert!((pull - weight).abs() < 0.02 * weight, "seal pull {pull} N, weight {weight} N");
+}
+
+#[test]
+fn heavy_object_breaks_the_seal() {
+    let mut object = object_on_table("box", Shape::Box { size: [0.06, 0.06, 0.06] }, [0.45, -0.1], 0.0);
+    object.mass_kg = Some(10.0);
+    let scene = ready_scene(vec![object]);
+    let (mut sim, arm) = build(&scene);
+    attach_and_lift(&mut sim, &arm, &scene, [0.45, -0.1]);
+    let kinds: Vec<SuctionEventKind> = sim.suction_events().iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [SuctionEventKind::Attached, SuctionEventKind::Lost]);
+    assert_eq!(sim.attached_object(), None);
+    assert!(sim.lifted_objects(0.02).is_empty());
+}
+
 /// Runs a fixed motion script and returns every body pose as raw bits.
 fn scripted_run(scene: &Scene) -> Vec<u32> {
     let (mut sim, _) = build(scene);

@@ -236,7 +236,14 @@ impl SimWorld {
             .touching_object(&self.world, self.arm.cup, cup_axis, &object_bodies, std::f32::consts::PI)
     }
 
-    /// Returns every attach and release so far.
+    /// Pull on the suction seal during the last step, newtons: the force that accelerates
+    /// the held object against gravity, less any part pressing it into the cup. `None` when
+    /// nothing is attached.
+    pub fn suction_pull_n(&self) -> Option<f32> {
+        self.suction.seal_pull_n()
+    }
+
+    /// Returns every attach, release and lost seal so far.
     pub fn suction_events(&self) -> &[SuctionEvent] {
         &self.suction.events
     }
