@@ -33,7 +33,7 @@ pub enum Phase {
     Attach,
     Lift,
     Hold,
-    /// No confident estimate for longer than the timeout before the object was held.
+    /// No confident estimate for longer than the timeout while approaching the target.
     TargetNotFound,
     /// IK found no top-down pose for the target for longer than the timeout.
     Unreachable,
@@ -64,8 +64,8 @@ pub struct PhaseEvent {
 pub struct PickSettings {
     /// Estimates below this confidence count as no estimate.
     pub min_confidence: f32,
-    /// Time without a confident estimate, before the object is held, that ends the pick with
-    /// `TargetNotFound`, seconds.
+    /// Time without a confident estimate during `Approach` and `PreGrasp` that ends the pick
+    /// with `TargetNotFound`, seconds. Descents continue on the last estimate.
     pub target_timeout_s: f32,
     /// Time with no IK solution that ends the pick with `Unreachable`, seconds.
     pub unreachable_timeout_s: f32,
@@ -219,7 +219,10 @@ impl PickController {
                 self.target = Some(estimate.position);
                 self.time_without_target_s = 0.0;
             }
-            _ => self.time_without_target_s += dt,
+            // The arm can hide the object from the camera during the descent, so only time
+            // spent approaching or waiting above the target counts towards the timeout.
+            _ if matches!(self.phase, Phase::Approach | Phase::PreGrasp) => self.time_without_target_s += dt,
+            _ => {}
         }
 
         let holding_phase = matches!(self.phase, Phase::Attach | Phase::Lift | Phase::Hold);
