@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 use super::arm::ArmModel;
 use super::kinematics::{IkGoal, IkParams, face_target, solve_ik};
 
+/// Largest remaining joint difference at which the joint-space approach counts as done, rad.
+const APPROACH_DONE_RAD: f32 = 1e-3;
+
 /// Perception's estimate of the target object's position.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TargetEstimate {
@@ -282,7 +285,7 @@ impl PickController {
             *value += (goal_value - *value).clamp(-max_step, max_step);
             remaining = remaining.max((goal_value - *value).abs());
         }
-        if remaining < 1e-3 {
+        if remaining < APPROACH_DONE_RAD {
             self.tool_command = goal;
             self.enter(Phase::PreGrasp, input.time_s);
         }

@@ -10,6 +10,11 @@ use super::arm::ArmModel;
 
 /// Number of task-space rows: 3 translational and 3 rotational.
 const TASK_DIM: usize = 6;
+/// Tolerance on unit vectors when checking that the first joint turns about the base's Z axis.
+const VERTICAL_AXIS_TOLERANCE: f32 = 1e-4;
+/// Targets closer than this to the base's Z axis have no defined azimuth, metres.
+const MIN_AZIMUTH_RADIUS_M: f32 = 1e-3;
+
 /// Maximum number of joints the solver's fixed-size buffers hold.
 pub const MAX_DOF: usize = 8;
 
@@ -178,7 +183,8 @@ pub fn solve_ik(arm: &ArmModel, base: Isometry3d, goal: &IkGoal, seed: &[f32], p
 pub fn face_target(arm: &ArmModel, base: Isometry3d, target: Vec3, seed: &mut [f32]) {
     let Some(first) = arm.joints.first() else { return };
     let local = Vec3::from(base.inverse_transform_point(target));
-    if (first.origin.rotation * first.axis - Vec3::Z).length() < 1e-4 && local.truncate().length() > 1e-3 {
+    let turns_about_z = (first.origin.rotation * first.axis - Vec3::Z).length() < VERTICAL_AXIS_TOLERANCE;
+    if turns_about_z && local.truncate().length() > MIN_AZIMUTH_RADIUS_M {
         seed[0] = first.clamp(local.y.atan2(local.x));
     }
 }
