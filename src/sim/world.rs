@@ -35,8 +35,10 @@ struct ObjectBody {
 
 /// The physics of one episode: supports, objects and the arm, stepped with a fixed time step.
 ///
-/// Stepping is single-threaded (the `parallel` feature of Rapier is off), so equal inputs give
-/// bit-identical states.
+/// Stepping is single-threaded (Rapier's `parallel` feature is off) and Rapier's hash maps use
+/// a fixed seed, so equal inputs give bit-identical states with the same build on the same
+/// machine. Across platforms that would need Rapier's `enhanced-determinism` feature, which is
+/// off.
 pub struct SimWorld {
     world: PhysicsWorld,
     arm: ArmBody,
