@@ -5,5 +5,7 @@
 //! follows the instructed object ([`perception`]), a simulated arm picks it ([`act`], [`sim`]),
 //! and the episode is graded and written as an evidence row ([`episode`]).
 
+pub mod act;
 pub mod observe;
 pub mod scene;
+pub mod sim;
