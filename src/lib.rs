@@ -6,6 +6,8 @@
 //! and the episode is graded and written as an evidence row ([`episode`]).
 
 pub mod act;
+pub mod episode;
+pub mod perception;
 pub mod observe;
 pub mod scene;
 pub mod sim;

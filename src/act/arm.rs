@@ -176,6 +176,20 @@ impl ArmModel {
         after_shoulder + self.tool_offset.translation.length()
     }
 
+    /// Shortest distance from the shoulder pivot to the tool frame that scene validation
+    /// accepts, metres: the length of the fully folded elbow (the difference of the upper-arm
+    /// and forearm offsets) plus everything beyond the wrist.
+    // NOTE: a geometric estimate for in-line arms; IK in the episode is the final word.
+    pub fn min_reach_m(&self) -> f32 {
+        let offsets: Vec<f32> = self.joints.iter().skip(2).map(|j| j.origin.translation.length()).collect();
+        let folded = match offsets.as_slice() {
+            [upper, fore, ..] => (upper - fore).abs(),
+            _ => 0.0,
+        };
+        let beyond_wrist: f32 = offsets.iter().skip(2).sum();
+        folded + beyond_wrist + self.tool_offset.translation.length()
+    }
+
     /// Clamps each joint position into its limits.
     pub fn clamp_joints(&self, q: &mut [f32]) {
         for (value, joint) in q.iter_mut().zip(&self.joints) {

@@ -1,0 +1,70 @@
+//! Command-line arguments and dispatch.
+
+mod check;
+mod run;
+mod summary;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tracing_indicatif::IndicatifLayer;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::EnvFilter;
+
+/// Exit status when a `--min-success` gate fails.
+pub const EXIT_GATE_FAILED: u8 = 1;
+/// Exit status on errors: invalid input, rendering failures, episodes that could not run.
+pub const EXIT_ERROR: u8 = 2;
+
+/// Simulation-in-the-loop pick benchmark for robot perception.
+#[derive(Debug, Parser)]
+#[command(name = "pickloop", version, about)]
+pub struct Cli {
+    /// Log more (-v: debug, -vv: trace). `RUST_LOG` overrides this.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Directory with robots/ and textures/ that scene files refer to.
+    #[arg(long, global = true, env = "PICKLOOP_ASSETS", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/assets"))]
+    pub assets: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run headless pick episodes and append one evidence row per episode.
+    Run(run::RunArgs),
+    /// Work with scene files.
+    #[command(subcommand)]
+    Scene(SceneCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SceneCommand {
+    /// Validate scene files and report every problem with file:line:column.
+    Check(check::CheckArgs),
+}
+
+pub fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "info,wgpu=error,naga=warn,bevy_render=warn,bevy_app=warn",
+        1 => "debug,wgpu=warn,naga=warn",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let indicatif = IndicatifLayer::new();
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(tracing_subscriber::fmt::layer().with_writer(indicatif.get_stderr_writer()).with_target(false))
+        .with(indicatif)
+        .init();
+}
+
+pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run(args) => run::run(&args, &cli.assets),
+        Command::Scene(SceneCommand::Check(args)) => check::check(&args, &cli.assets),
+    }
+}

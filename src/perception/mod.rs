@@ -1,0 +1,125 @@
+//! Select and track: perception chooses the instructed object and estimates where it is.
+//!
+//! Perception sees what a real robot has: RGB, metric depth, calibrated camera intrinsics and
+//! pose, the instruction text, and a self-filter mask of its own links. Two traits keep the
+//! boundary visible in the types: [`SensorPerception`] receives only an [`Observation`], and
+//! [`PrivilegedPerception`] also receives [`GroundTruth`]. Only the `oracle` baseline
+//! implements the privileged trait; evidence rows record which kind ran.
+
+pub mod oracle;
+pub mod proposals;
+pub mod random;
+
+use anyhow::bail;
+use bevy::math::Vec3;
+use image::RgbImage;
+use serde::{Deserialize, Serialize};
+
+use crate::act::controller::TargetEstimate;
+use crate::observe::{CameraModel, DepthImage};
+
+/// What a real robot perceives at one perception step.
+#[derive(Debug, Clone, Copy)]
+pub struct Observation<'a> {
+    /// Physics step that the images show.
+    pub step: u64,
+    pub time_s: f32,
+    pub rgb: &'a RgbImage,
+    pub depth: &'a DepthImage,
+    pub camera: &'a CameraModel,
+    /// Pixels covered by the robot's own links, row-major. A real robot computes this by
+    /// rendering its URDF at the measured joint positions (robot self-filtering).
+    pub robot_mask: &'a [bool],
+    pub instruction: &'a str,
+}
+
+/// Simulator state that no real robot has. Only privileged baselines receive it.
+#[derive(Debug, Clone, Copy)]
+pub struct GroundTruth<'a> {
+    pub target_id: &'a str,
+    /// Current centre of every object, with its id.
+    pub objects: &'a [(String, Vec3)],
+}
+
+/// One candidate object considered by a decision, with its score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// Perception's own name for the candidate, e.g. `proposal 2` or an object id for oracle.
+    pub label: String,
+    /// Score in the perception's own units (recorded, not compared across perceptions).
+    pub score: f32,
+    /// Estimated centre in the world frame, metres.
+    pub position: Vec3,
+    /// Pixel bounding box `[u_min, v_min, u_max, v_max]` in the decision frame, inclusive,
+    /// when the candidate came from the image.
+    pub bbox: Option<[u32; 4]>,
+}
+
+/// The output of one perception step.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// Where the controller should go; `None` when the target is not (or no longer) seen.
+    pub estimate: Option<TargetEstimate>,
+    /// Every candidate scored at this step (empty on pure tracking steps).
+    pub candidates: Vec<Candidate>,
+    /// Index into `candidates` of the chosen one.
+    pub chosen: Option<usize>,
+}
+
+/// Perception that uses sensor data only.
+pub trait SensorPerception: Send {
+    fn perceive(&mut self, observation: &Observation) -> anyhow::Result<Decision>;
+}
+
+/// Perception that also reads simulator ground truth (baselines only).
+pub trait PrivilegedPerception: Send {
+    fn perceive(
+        &mut self,
+        observation: &Observation,
+        truth: &GroundTruth,
+    ) -> anyhow::Result<Decision>;
+}
+
+/// A perception of either kind, with its name and configuration for evidence rows.
+pub struct Perceiver {
+    pub name: String,
+    pub config: serde_json::Value,
+    pub kind: PerceiverKind,
+}
+
+pub enum PerceiverKind {
+    Sensor(Box<dyn SensorPerception>),
+    Privileged(Box<dyn PrivilegedPerception>),
+}
+
+impl Perceiver {
+    pub fn is_privileged(&self) -> bool {
+        matches!(self.kind, PerceiverKind::Privileged(_))
+    }
+}
+
+/// Names accepted by `--perception`.
+pub const PERCEPTION_NAMES: [&str; 2] = ["oracle", "random"];
+
+/// Builds the perception named `name` for one episode; `seed` drives any randomness.
+pub fn build_perceiver(name: &str, seed: u64) -> anyhow::Result<Perceiver> {
+    match name {
+        "oracle" => Ok(Perceiver {
+            name: name.to_owned(),
+            config: serde_json::json!({ "reads": "ground-truth target pose" }),
+            kind: PerceiverKind::Privileged(Box::new(oracle::Oracle)),
+        }),
+        "random" => {
+            let perception = random::RandomProposal::new(seed);
+            Ok(Perceiver {
+                name: name.to_owned(),
+                config: serde_json::to_value(perception.settings())?,
+                kind: PerceiverKind::Sensor(Box::new(perception)),
+            })
+        }
+        other => bail!(
+            "unknown perception {other:?}; choose one of: {}",
+            PERCEPTION_NAMES.join(", ")
+        ),
+    }
+}
