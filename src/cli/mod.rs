@@ -1,5 +1,6 @@
 //! Command-line arguments and dispatch.
 
+mod bench;
 mod check;
 mod run;
 mod summary;
@@ -39,6 +40,9 @@ pub enum Command {
     /// Work with scene files.
     #[command(subcommand)]
     Scene(SceneCommand),
+    /// Measure rendering and physics throughput on this machine.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,5 +70,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(&args, &cli.assets),
         Command::Scene(SceneCommand::Check(args)) => check::check(&args, &cli.assets),
+        Command::Bench(command) => bench::bench(&command, &cli.assets),
     }
 }
