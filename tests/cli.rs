@@ -92,7 +92,8 @@ fn scene_check_reports_locations() {
     let mut parts = location.rsplitn(3, ':');
     let column: usize = parts.next().unwrap().parse().expect("column number");
     let line: usize = parts.next().unwrap().parse().expect("line number");
-    assert!(line > 0 && column > 0, "{first}");
+    assert!(line > 0, "{first}");
+    assert!(column > 0, "{first}");
     assert!(stderr.contains("fix:"), "{stderr}");
 }
 

@@ -129,5 +129,6 @@ fn evidence_row_names_decision() {
     assert!(phases.starts_with(&["Approach".to_owned()]), "{phases:?}");
     assert!(phases.contains(&"Hold".to_owned()), "{phases:?}");
     assert!(!row.confidence_timeline.is_empty());
-    assert!(row.sim_time_s > 1.0 && row.sim_time_s < session.loaded.scene.time_limit_s);
+    assert!(row.sim_time_s > 1.0, "sim time {}", row.sim_time_s);
+    assert!(row.sim_time_s < session.loaded.scene.time_limit_s, "sim time {}", row.sim_time_s);
 }

@@ -128,7 +128,7 @@ fn bench_physics(args: &PhysicsBenchArgs, assets: &Path) -> anyhow::Result<ExitC
 
     let started = Instant::now();
     for step in 0..args.steps {
-        if step % control_every == 0 {
+        if step.is_multiple_of(control_every) {
             let phase = std::f32::consts::TAU * SWEEP_FREQUENCY_HZ * sim.time_s();
             let targets: Vec<f32> = start_joints
                 .iter()

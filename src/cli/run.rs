@@ -54,10 +54,10 @@ pub struct RunArgs {
 }
 
 pub fn run(args: &RunArgs, assets: &Path) -> anyhow::Result<ExitCode> {
-    if let Some(rate) = args.min_success {
-        if !(0.0..=1.0).contains(&rate) {
-            bail!("--min-success {rate} is outside 0..=1; pass a share such as 0.95");
-        }
+    if let Some(rate) = args.min_success
+        && !(0.0..=1.0).contains(&rate)
+    {
+        bail!("--min-success {rate} is outside 0..=1; pass a share such as 0.95");
     }
     let mut writer = EvidenceWriter::create(&args.out)?;
     let mut summary = Summary::default();

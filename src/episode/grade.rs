@@ -14,7 +14,7 @@ pub const COLLISION_FORCE_N: f32 = 150.0;
 /// Rise of an attached target that counts as "was carried" when it later detaches, metres.
 pub const CARRIED_HEIGHT_M: f32 = 0.02;
 
-/// Why an episode failed.
+/// Cause of an episode's failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureKind {
@@ -54,7 +54,7 @@ pub struct Outcome {
     pub success: bool,
     /// `None` exactly when `success` is true.
     pub failure: Option<FailureKind>,
-    /// One sentence that says what happened, with the values that decided it.
+    /// One sentence describing what happened, with the values that decided it.
     pub detail: String,
     /// Simulated time at which the outcome was decided, seconds.
     pub time_s: f32,
@@ -71,7 +71,7 @@ impl Outcome {
     }
 }
 
-/// What the controller reports about its own progress.
+/// The controller's report on its own progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ControllerVerdict {
     Running,
@@ -200,7 +200,7 @@ impl Grader {
         }
     }
 
-    /// The outcome when the time limit passes undecided.
+    /// Builds the outcome of an episode still undecided at the time limit.
     pub fn timeout(&self, time_limit_s: f32) -> Outcome {
         Outcome::failed(
             FailureKind::Timeout,

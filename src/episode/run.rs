@@ -23,7 +23,7 @@ use crate::sim::SimWorld;
 /// the loop starts perceiving and acting.
 pub const SETTLE_TIME_S: f32 = 0.25;
 
-/// What one episode runs.
+/// Identity and settings of one episode.
 #[derive(Debug, Clone)]
 pub struct EpisodeSpec {
     pub episode: u64,
@@ -150,12 +150,13 @@ impl EpisodeRun {
         }
     }
 
-    /// The frame the loop needs before the next physics step, if this is a perception step.
+    /// Returns the frame request the loop needs before the next physics step, if this is a
+    /// perception step.
     pub fn pending_capture(&self, scene: &Scene) -> Option<CaptureRequest> {
         let step = self.sim.step_count();
         let due = self.outcome.is_none()
             && step >= self.settle_steps
-            && (step - self.settle_steps) % self.perception_every == 0
+            && (step - self.settle_steps).is_multiple_of(self.perception_every)
             && self.frame_supplied_for != Some(step);
         due.then(|| CaptureRequest {
             step,
@@ -222,11 +223,11 @@ impl EpisodeRun {
         let step = self.sim.step_count();
         anyhow::ensure!(
             step < self.settle_steps
-                || (step - self.settle_steps) % self.perception_every != 0
+                || !(step - self.settle_steps).is_multiple_of(self.perception_every)
                 || self.frame_supplied_for == Some(step),
             "step {step} is a perception step and needs a frame before physics may advance"
         );
-        if step >= self.settle_steps && step % self.control_every == 0 {
+        if step >= self.settle_steps && step.is_multiple_of(self.control_every) {
             let joint_positions = self.sim.joint_positions();
             let input = ControlInput {
                 time_s: self.sim.time_s(),

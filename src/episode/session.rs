@@ -117,7 +117,7 @@ impl SceneSession {
         self.row_header(spec, outcome, wall_time_s)
     }
 
-    /// The fields every row has, whether or not the episode started.
+    /// Builds the fields every row has, whether or not the episode started.
     fn row_header(&self, spec: &EpisodeSpec, outcome: super::Outcome, wall_time_s: f32) -> EvidenceRow {
         let scene = &self.loaded.scene;
         let intrinsics = crate::observe::Intrinsics::from_vertical_fov(

@@ -1,4 +1,4 @@
-//! What an episode collects for its evidence row while it runs.
+//! The evidence an episode collects for its row while it runs.
 
 use super::record::{DecisionRecord, ScoredCandidate};
 use crate::act::controller::PhaseEvent;
@@ -60,10 +60,10 @@ fn object_under(candidate: &Candidate, frame: &Frame, object_ids: &[String]) -> 
     for v in v_min..=v_max.min(frame.instances.height - 1) {
         for u in u_min..=u_max.min(frame.instances.width - 1) {
             let id = frame.instances.get(u, v);
-            if (1..SUPPORT_ID_BASE).contains(&id) {
-                if let Some(count) = counts.get_mut(usize::from(id) - 1) {
-                    *count += 1;
-                }
+            if (1..SUPPORT_ID_BASE).contains(&id)
+                && let Some(count) = counts.get_mut(usize::from(id) - 1)
+            {
+                *count += 1;
             }
         }
     }

@@ -16,7 +16,7 @@ pub fn episode_bodies(scene: &Scene, layout: &Layout, arm: &ArmModel) -> Vec<Vis
     bodies
 }
 
-/// One body per URDF link, with the link's visual elements as parts in the link frame.
+/// Builds one body per URDF link, with the link's visual elements as parts in the link frame.
 pub fn arm_bodies(arm: &ArmModel) -> Vec<VisualBody> {
     arm.links
         .iter()

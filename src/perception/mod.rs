@@ -1,6 +1,6 @@
 //! Select and track: perception chooses the instructed object and estimates where it is.
 //!
-//! Perception sees what a real robot has: RGB, metric depth, calibrated camera intrinsics and
+//! Perception receives what a real robot has: RGB, metric depth, calibrated camera intrinsics and
 //! pose, the instruction text, and a self-filter mask of its own links. Two traits keep the
 //! boundary visible in the types: [`SensorPerception`] receives only an [`Observation`], and
 //! [`PrivilegedPerception`] also receives [`GroundTruth`]. Only the `oracle` baseline
@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::act::controller::TargetEstimate;
 use crate::observe::{CameraModel, DepthImage};
 
-/// What a real robot perceives at one perception step.
+/// Sensor data of one perception step: what a real robot has.
 #[derive(Debug, Clone, Copy)]
 pub struct Observation<'a> {
     /// Physics step that the images show.
@@ -58,7 +58,7 @@ pub struct Candidate {
 /// The output of one perception step.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Decision {
-    /// Where the controller should go; `None` when the target is not (or no longer) seen.
+    /// Target position for the controller; `None` when the target is not (or no longer) seen.
     pub estimate: Option<TargetEstimate>,
     /// Every candidate scored at this step (empty on pure tracking steps).
     pub candidates: Vec<Candidate>,

@@ -1,9 +1,9 @@
 //! Object proposals from depth: the classic tabletop segmentation of real robots.
 //!
-//! Depth pixels are lifted to the world with the calibrated camera, horizontal support planes
-//! (table tops, shelf boards) are found as peaks of the height histogram of upward-facing
-//! pixels, and pixels standing above the nearest plane below them are grouped into connected
-//! components that break at depth discontinuities. No ground truth is used.
+//! Depth pixels are lifted to the world with the calibrated camera. Horizontal support planes
+//! (table tops, shelf boards) are the peaks of the height histogram of upward-facing pixels.
+//! Pixels above the nearest plane below them are grouped into connected components that break
+//! at depth discontinuities. No ground truth is used.
 
 use bevy::math::Vec3;
 use serde::{Deserialize, Serialize};
@@ -57,7 +57,7 @@ pub struct Proposal {
     pub centroid: Vec3,
     /// Highest world Z of the segment.
     pub top_z: f32,
-    /// Height of the support plane the segment stands on.
+    /// Height of the support plane under the segment.
     pub support_z: f32,
 }
 
