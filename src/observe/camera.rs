@@ -214,4 +214,76 @@ mod tests {
         let (below, _) = camera.project(Vec3::new(0.0, 0.0, 0.8)).unwrap();
         assert!(above.y < below.y, "higher points must have smaller v");
     }
+
+    fn camera_with(trajectory: Trajectory) -> Camera {
+        Camera {
+            id: "test".to_owned(),
+            fov_y_deg: 55.0,
+            trajectory,
+        }
+    }
+
+    const NO_TOOL: (Vec3, Quat) = (Vec3::ZERO, Quat::IDENTITY);
+
+    #[test]
+    fn orbit_turns_at_its_speed() {
+        let camera = camera_with(Trajectory::Orbit {
+            center: [0.5, 0.0, 0.75],
+            radius_m: 1.0,
+            height_m: 0.5,
+            start_deg: 0.0,
+            speed_deg_s: 90.0,
+        });
+        let start = camera_pose(&camera, 0.0, NO_TOOL, 0).position;
+        let quarter = camera_pose(&camera, 1.0, NO_TOOL, 0).position;
+        assert!(start.abs_diff_eq(Vec3::new(1.5, 0.0, 1.25), 1e-5), "{start}");
+        assert!(quarter.abs_diff_eq(Vec3::new(0.5, 1.0, 1.25), 1e-5), "{quarter}");
+    }
+
+    #[test]
+    fn dolly_stops_at_its_end() {
+        let camera = camera_with(Trajectory::Dolly {
+            from: [1.0, 0.0, 1.0],
+            to: [2.0, 0.0, 1.0],
+            look_at: [0.0, 0.0, 0.75],
+            duration_s: 4.0,
+        });
+        let halfway = camera_pose(&camera, 2.0, NO_TOOL, 0).position;
+        let after = camera_pose(&camera, 10.0, NO_TOOL, 0).position;
+        assert!(halfway.abs_diff_eq(Vec3::new(1.5, 0.0, 1.0), 1e-5), "{halfway}");
+        assert!(after.abs_diff_eq(Vec3::new(2.0, 0.0, 1.0), 1e-5), "{after}");
+    }
+
+    #[test]
+    fn shake_is_bounded_and_seeded() {
+        let eye = Vec3::new(1.0, 0.0, 1.2);
+        let camera = camera_with(Trajectory::Shake {
+            eye: eye.into(),
+            look_at: [0.0, 0.0, 0.75],
+            amplitude_m: 0.01,
+            frequency_hz: 2.0,
+        });
+        let mut moved = false;
+        for step in 0..200 {
+            let t = step as f32 * 0.013;
+            let offset = camera_pose(&camera, t, NO_TOOL, 5).position - eye;
+            assert!(offset.abs().max_element() <= 0.01 + 1e-6, "offset {offset} at {t} s");
+            assert_eq!(camera_pose(&camera, t, NO_TOOL, 5), camera_pose(&camera, t, NO_TOOL, 5));
+            moved |= offset.length() > 1e-3;
+        }
+        assert!(moved, "the camera never shook");
+        assert_ne!(camera_pose(&camera, 0.3, NO_TOOL, 5), camera_pose(&camera, 0.3, NO_TOOL, 6));
+    }
+
+    #[test]
+    fn wrist_camera_follows_tool() {
+        let camera = camera_with(Trajectory::Wrist {
+            offset: [0.0, 0.05, 0.0],
+        });
+        let tool = (Vec3::new(0.4, 0.1, 0.9), Quat::from_rotation_x(std::f32::consts::PI));
+        let pose = camera_pose(&camera, 0.0, tool, 0);
+        assert!(pose.position.abs_diff_eq(Vec3::new(0.4, 0.05, 0.9), 1e-5), "{}", pose.position);
+        let optical_axis = pose.rotation * Vec3::Z;
+        assert!(optical_axis.abs_diff_eq(Vec3::NEG_Z, 1e-5), "looks along {optical_axis}");
+    }
 }
