@@ -121,3 +121,29 @@ fn missing_vulkan_driver_names_package() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes").exists());
 }
+
+#[test]
+fn repeated_runs_write_identical_rows() {
+    let mut rows = Vec::new();
+    for _ in 0..2 {
+        let out = tempfile::tempdir().unwrap();
+        let output = pickloop(&[
+            "run",
+            "scenes/tabletop_orbit.ron",
+            "--episodes",
+            "1",
+            "--seed",
+            "42",
+            "--perception",
+            "random",
+            "--out",
+            out.path().to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "stderr: {}", text(&output.stderr));
+        let evidence = std::fs::read_to_string(out.path().join("evidence.jsonl")).unwrap();
+        let mut row: serde_json::Value = serde_json::from_str(evidence.trim()).unwrap();
+        row.as_object_mut().unwrap().remove("wall_time_s");
+        rows.push(row);
+    }
+    assert_eq!(rows[0], rows[1], "two processes wrote different rows for one seed");
+}
