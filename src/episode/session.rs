@@ -90,7 +90,9 @@ impl SceneSession {
         frames.pop().context("the renderer returned no frame for the view camera")
     }
 
-    fn evidence_row(&self, run: &EpisodeRun, wall_time_s: f32) -> EvidenceRow {
+    /// Builds the evidence row of a finished `run` of this scene; `wall_time_s` is the
+    /// wall-clock time the episode took. Panics if `run` has no outcome yet.
+    pub fn evidence_row(&self, run: &EpisodeRun, wall_time_s: f32) -> EvidenceRow {
         let trace = &run.trace;
         let outcome = run.outcome().cloned().expect("the episode loop ends only with an outcome");
         EvidenceRow {
