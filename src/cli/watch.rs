@@ -119,7 +119,7 @@ pub fn watch(args: &WatchArgs, assets: &Path) -> anyhow::Result<ExitCode> {
     Ok(if had_error { ExitCode::from(EXIT_ERROR) } else { ExitCode::SUCCESS })
 }
 
-/// One line per outcome, as `key=value` pairs that scripts can split.
+/// Formats an outcome as one line of `key=value` pairs that scripts can split.
 fn outcome_line(row: &EvidenceRow) -> String {
     let result = match row.outcome.failure {
         None => "success",

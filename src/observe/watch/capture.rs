@@ -30,7 +30,7 @@ impl Plugin for CapturePlugin {
     }
 }
 
-/// Where and when to take the screenshot, and how far it got.
+/// Path and simulated time of the screenshot, and its progress.
 #[derive(Resource, Debug, Clone)]
 pub(super) struct ScreenshotPlan {
     path: Option<PathBuf>,

@@ -32,7 +32,7 @@ impl Plugin for DriverPlugin {
     }
 }
 
-/// Systems that step the episode; systems that draw it run after this set.
+/// Systems that step the episode. Systems that draw it run after this set.
 #[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) struct EpisodeSystems;
 
@@ -71,6 +71,15 @@ impl EpisodeDriver {
         self.started = Instant::now();
         self.recorded = false;
         Ok(())
+    }
+
+    /// Physics steps taken in the current play.
+    pub fn step(&self) -> u64 {
+        self.run.step()
+    }
+
+    pub fn physics_steps_per_control_tick(&self) -> u64 {
+        self.run.physics_steps_per_control_tick()
     }
 
     fn finished(&self) -> bool {
@@ -176,7 +185,7 @@ fn handle_keys(
 }
 
 /// Advances the episode to the simulated time that wall-clock time has reached, within
-/// [`STEP_BUDGET_PER_FRAME`]; while paused, runs the requested single control ticks.
+/// [`STEP_BUDGET_PER_FRAME`]. While paused, it runs only the requested single control ticks.
 fn advance_in_real_time(time: Res<Time<Real>>, mut playback: ResMut<Playback>, mut driver: NonSendMut<EpisodeDriver>) {
     if playback.paused {
         while playback.pending_ticks > 0 && !driver.finished() {

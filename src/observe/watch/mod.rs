@@ -3,13 +3,16 @@
 //!
 //! The window only displays the episode. Perception frames come from the headless
 //! [`Renderer`](crate::observe::render::Renderer) inside the [`SceneSession`], a second,
-//! windowless Bevy app that the episode driver updates by hand, so perception sees exactly the
-//! frames that `pickloop run` renders and both commands reach the same outcome for a seed.
+//! windowless Bevy app that the episode driver updates by hand. Perception therefore receives
+//! exactly the frames that `pickloop run` renders, and both commands reach the same outcome for
+//! a seed.
 
 mod capture;
 mod driver;
 mod stage;
 mod title;
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -26,7 +29,7 @@ use driver::{DriverPlugin, EpisodeDriver};
 use stage::{StagePlugin, StageSetup};
 use title::TitlePlugin;
 
-/// What the window plays and how.
+/// Episode and window settings of [`watch`].
 #[derive(Debug, Clone)]
 pub struct WatchConfig {
     pub spec: EpisodeSpec,
@@ -43,12 +46,12 @@ pub struct WatchConfig {
     pub assets_dir: PathBuf,
 }
 
-/// What happened in the window, available after it closes.
+/// Results of a watch window, available after it closes.
 #[derive(Debug, Default)]
 pub struct WatchReport {
     /// One evidence row per play that reached an outcome; a restart starts a new play.
     pub rows: Vec<EvidenceRow>,
-    /// Why the screenshot could not be written, if it was requested and failed.
+    /// Error message of a requested screenshot that could not be written.
     pub screenshot_error: Option<String>,
 }
 

@@ -1,4 +1,4 @@
-//! What the window draws: the episode's bodies, the scene's lights, a fixed overview camera and
+//! Contents of the watch window: the episode's bodies, the scene's lights, a fixed overview camera and
 //! the perception camera as an inset in the top-right corner.
 
 use std::path::{Path, PathBuf};
@@ -165,7 +165,7 @@ pub(super) fn spawn_stage(world: &mut World, setup: &StageSetup) -> Result<(), R
             ..default()
         },
         // The pinhole projection maps the image to the whole viewport, so an inset with the
-        // image's aspect ratio shows exactly what the perception camera sees.
+        // image's aspect ratio shows the perception camera's full image, undistorted.
         Projection::custom(PinholeProjection {
             intrinsics: k,
             near: NEAR_PLANE_M,
@@ -186,10 +186,10 @@ fn camera_transform(pose: &CameraPose) -> Transform {
     Transform::from_translation(pose.position).with_rotation(pose.bevy_rotation())
 }
 
-/// A fixed camera pose that shows the arm and every object at the start of the episode: it
-/// looks at the centre of the objects and the arm's base from the side the perception camera
-/// starts on and [`OVERVIEW_ELEVATION_DEG`] above the horizontal, just far enough back that
-/// they all fit.
+/// Computes a fixed camera pose that shows the arm and every object at the start of the
+/// episode. The camera looks at the centre of the objects and the arm's base. It stands on the
+/// side the perception camera starts on, [`OVERVIEW_ELEVATION_DEG`] above the horizontal, just
+/// far enough back that the objects and arm links fit.
 fn overview_transform(scene: &Scene, bodies: &[VisualBody], start_poses: &[BodyPose], view_pose: CameraPose) -> Transform {
     let start_points = |keep: fn(BodyKind) -> bool| -> Vec<Vec3> {
         bodies
@@ -217,8 +217,8 @@ fn overview_transform(scene: &Scene, bodies: &[VisualBody], start_poses: &[BodyP
     let elevation = OVERVIEW_ELEVATION_DEG.to_radians();
     let direction = horizontal.normalize() * elevation.cos() + Vec3::Z * elevation.sin();
 
-    // The smallest distance at which every point, grown by the margin, lies inside the vertical
-    // field of view both up-down and left-right; the window is wider than tall, so that fits.
+    // Find the smallest distance at which every point, grown by the margin, lies inside the
+    // vertical field of view both up-down and left-right. A window wider than tall then fits.
     let forward = -direction;
     let right = forward.cross(Vec3::Z).normalize();
     let up = right.cross(forward);
