@@ -72,9 +72,16 @@ fn screenshot_shows_scene_and_inset() {
 
     assert!(shot.exists(), "no screenshot at {}", shot.display());
     let window = image::open(&shot).unwrap().to_rgb8();
-    assert_eq!(window.dimensions(), WINDOW, "screenshot size differs from the window size");
+    assert_eq!(
+        window.dimensions(),
+        WINDOW,
+        "screenshot size differs from the window size"
+    );
     let colours = distinct_colours(&window);
-    assert!(colours > 1000, "screenshot has only {colours} colours; the scene is not drawn");
+    assert!(
+        colours > 1000,
+        "screenshot has only {colours} colours; the scene is not drawn"
+    );
 
     let (x, y, width, height) = inset_rect();
     let frame_pixels = [
@@ -118,10 +125,13 @@ fn screenshot_shows_scene_and_inset() {
 
     let inset = imageops::crop_imm(&window, x, y, width, height).to_image();
     // The same region one inset-width to the left shows the overview, not the robot's camera.
-    let overview = imageops::crop_imm(&window, x - width - 2 * INSET_MARGIN, y, width, height).to_image();
+    let overview =
+        imageops::crop_imm(&window, x - width - 2 * INSET_MARGIN, y, width, height).to_image();
     let inset_error = mean_abs_difference(&inset, &perception);
     let overview_error = mean_abs_difference(&overview, &perception);
-    eprintln!("mean difference to the perception frame: inset {inset_error:.2}, overview {overview_error:.2}");
+    eprintln!(
+        "mean difference to the perception frame: inset {inset_error:.2}, overview {overview_error:.2}"
+    );
     assert!(
         inset_error < 5.0,
         "inset differs from the perception frame by {inset_error:.1} levels on average"
@@ -130,5 +140,40 @@ fn screenshot_shows_scene_and_inset() {
         overview_error > 3.0 * inset_error,
         "the overview region is as close to the perception frame ({overview_error:.1}) as the \
          inset ({inset_error:.1}); the inset does not show the robot's camera"
+    );
+}
+
+#[test]
+fn episode_runs_no_faster_than_real_time() {
+    let _display = lock_display();
+    let scene = repo_path("scenes/tabletop_mugs.ron");
+    let started = std::time::Instant::now();
+    // A tiny window renders fast enough that only the real-time pacing holds the episode back.
+    let watch = pickloop_under_xvfb(&[
+        "watch",
+        scene.to_str().unwrap(),
+        "--seed",
+        "1000",
+        "--window-size",
+        "160x100",
+        "--exit-when-done",
+    ]);
+    let wall_s = started.elapsed().as_secs_f32();
+    assert_success("pickloop watch", &watch);
+
+    let stdout = String::from_utf8_lossy(&watch.stdout);
+    let sim_s: f32 = stdout
+        .split_whitespace()
+        .find_map(|field| field.strip_prefix("sim_s="))
+        .unwrap_or_else(|| panic!("stdout has no sim_s field:\n{stdout}"))
+        .parse()
+        .unwrap();
+    assert!(
+        sim_s > 1.0,
+        "the episode ended after only {sim_s} s; pick a longer one"
+    );
+    assert!(
+        wall_s >= sim_s,
+        "{sim_s} simulated seconds took only {wall_s:.2} s of wall-clock time"
     );
 }

@@ -64,13 +64,19 @@ pub fn watch(args: &WatchArgs, assets: &Path) -> anyhow::Result<ExitCode> {
         }
     }
     if let Some(path) = &args.screenshot {
-        let is_png = path.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("png"));
+        let is_png = path
+            .extension()
+            .is_some_and(|extension| extension.eq_ignore_ascii_case("png"));
         if !is_png {
             bail!("--screenshot {} must name a .png file", path.display());
         }
     }
     // Open the evidence file before the window, so a bad --out fails at once.
-    let mut writer = args.out.as_deref().map(EvidenceWriter::create).transpose()?;
+    let mut writer = args
+        .out
+        .as_deref()
+        .map(EvidenceWriter::create)
+        .transpose()?;
 
     let (loaded, arm) = load_checked(&args.scene, assets)?;
     let mut rates = loaded.scene.rates;
@@ -101,7 +107,11 @@ pub fn watch(args: &WatchArgs, assets: &Path) -> anyhow::Result<ExitCode> {
         for row in &report.rows {
             writer.append(row)?;
         }
-        info!(rows = report.rows.len(), "evidence rows appended to {}", writer.path().display());
+        info!(
+            rows = report.rows.len(),
+            "evidence rows appended to {}",
+            writer.path().display()
+        );
     }
     if let Some(row) = report.rows.last() {
         println!("{}", outcome_line(row));
@@ -116,7 +126,11 @@ pub fn watch(args: &WatchArgs, assets: &Path) -> anyhow::Result<ExitCode> {
         .rows
         .iter()
         .any(|row| row.outcome.failure == Some(FailureKind::Error));
-    Ok(if had_error { ExitCode::from(EXIT_ERROR) } else { ExitCode::SUCCESS })
+    Ok(if had_error {
+        ExitCode::from(EXIT_ERROR)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Formats an outcome as one line of `key=value` pairs that scripts can split.

@@ -12,7 +12,9 @@ pub const XVFB_SCREEN: &str = "-screen 0 1280x800x24";
 static DISPLAY_LOCK: Mutex<()> = Mutex::new(());
 
 pub fn lock_display() -> MutexGuard<'static, ()> {
-    DISPLAY_LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    DISPLAY_LOCK
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 pub fn repo_path(relative: &str) -> PathBuf {

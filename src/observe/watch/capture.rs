@@ -58,7 +58,11 @@ impl ScreenshotPlan {
     /// Whether nothing more will be written: no screenshot was requested, or it was written or
     /// failed.
     fn settled(&self) -> bool {
-        self.path.is_none() || matches!(self.state, ScreenshotState::Written | ScreenshotState::Failed(_))
+        self.path.is_none()
+            || matches!(
+                self.state,
+                ScreenshotState::Written | ScreenshotState::Failed(_)
+            )
     }
 }
 
@@ -71,7 +75,10 @@ fn request_screenshot(
     frames: Res<FrameCount>,
     mut plan: ResMut<ScreenshotPlan>,
 ) {
-    if plan.path.is_none() || plan.state != ScreenshotState::Waiting || frames.0 < FRAMES_BEFORE_SCREENSHOT {
+    if plan.path.is_none()
+        || plan.state != ScreenshotState::Waiting
+        || frames.0 < FRAMES_BEFORE_SCREENSHOT
+    {
         return;
     }
     let time_reached = plan.at_s.is_some_and(|at_s| status.time_s >= at_s);
@@ -79,14 +86,27 @@ fn request_screenshot(
         return;
     }
     if let Some(at_s) = plan.at_s.filter(|_| !time_reached) {
-        info!(at_s, end_s = status.time_s, "the episode ended before the screenshot time; taking it now");
+        info!(
+            at_s,
+            end_s = status.time_s,
+            "the episode ended before the screenshot time; taking it now"
+        );
     }
     plan.state = ScreenshotState::Requested;
-    commands.spawn(Screenshot::primary_window()).observe(save_screenshot);
+    commands
+        .spawn(Screenshot::primary_window())
+        .observe(save_screenshot);
 }
 
-fn save_screenshot(captured: On<ScreenshotCaptured>, mut plan: ResMut<ScreenshotPlan>, report: Res<ReportHandle>) {
-    let path = plan.path.clone().expect("a screenshot is requested only with a path");
+fn save_screenshot(
+    captured: On<ScreenshotCaptured>,
+    mut plan: ResMut<ScreenshotPlan>,
+    report: Res<ReportHandle>,
+) {
+    let path = plan
+        .path
+        .clone()
+        .expect("a screenshot is requested only with a path");
     let written = captured
         .image
         .clone()
@@ -106,13 +126,21 @@ fn save_screenshot(captured: On<ScreenshotCaptured>, mut plan: ResMut<Screenshot
         }
         Err(message) => {
             error!("{message}");
-            report.0.lock().expect("no system panicked holding the report").screenshot_error = Some(message.clone());
+            report
+                .0
+                .lock()
+                .expect("no system panicked holding the report")
+                .screenshot_error = Some(message.clone());
             plan.state = ScreenshotState::Failed(message);
         }
     }
 }
 
-fn exit_when_done(status: Res<EpisodeStatus>, plan: Res<ScreenshotPlan>, mut exit: MessageWriter<AppExit>) {
+fn exit_when_done(
+    status: Res<EpisodeStatus>,
+    plan: Res<ScreenshotPlan>,
+    mut exit: MessageWriter<AppExit>,
+) {
     if status.outcome.is_some() && plan.settled() {
         exit.write(AppExit::Success);
     }

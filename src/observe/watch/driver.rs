@@ -25,7 +25,12 @@ impl Plugin for DriverPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<Playback>().add_systems(
             Update,
-            (handle_keys, advance_in_real_time, record_outcome, publish_status)
+            (
+                handle_keys,
+                advance_in_real_time,
+                record_outcome,
+                publish_status,
+            )
                 .chain()
                 .in_set(EpisodeSystems),
         );
@@ -50,7 +55,12 @@ pub(super) struct EpisodeDriver {
 
 impl EpisodeDriver {
     pub fn new(session: SceneSession, spec: EpisodeSpec) -> anyhow::Result<Self> {
-        let run = EpisodeRun::new(&session.loaded.scene, &session.arm, session.rates, spec.clone())?;
+        let run = EpisodeRun::new(
+            &session.loaded.scene,
+            &session.arm,
+            session.rates,
+            spec.clone(),
+        )?;
         Ok(Self {
             session,
             spec,
@@ -67,7 +77,12 @@ impl EpisodeDriver {
     /// Starts the episode again from step 0 with the same seed.
     fn restart(&mut self) -> anyhow::Result<()> {
         let scene = &self.session.loaded.scene;
-        self.run = EpisodeRun::new(scene, &self.session.arm, self.session.rates, self.spec.clone())?;
+        self.run = EpisodeRun::new(
+            scene,
+            &self.session.arm,
+            self.session.rates,
+            self.spec.clone(),
+        )?;
         self.started = Instant::now();
         self.recorded = false;
         Ok(())
@@ -107,10 +122,10 @@ impl EpisodeDriver {
 
     /// Steps up to the next control step, or to the outcome if it comes first.
     fn step_control_tick(&mut self) {
-        let every = self.run.physics_steps_per_control_tick();
+        let every = self.physics_steps_per_control_tick();
         loop {
             self.step_once();
-            if self.finished() || self.run.step() % every == 0 {
+            if self.finished() || self.step() % every == 0 {
                 break;
             }
         }
@@ -167,7 +182,11 @@ fn handle_keys(
         playback.paused = !playback.paused;
         // Resuming continues from the current simulated time, not from where wall time went.
         playback.target_time_s = f64::from(driver.run.time_s());
-        info!(paused = playback.paused, time_s = driver.run.time_s(), "playback toggled");
+        info!(
+            paused = playback.paused,
+            time_s = driver.run.time_s(),
+            "playback toggled"
+        );
     }
     if playback.paused && keys.any_just_pressed([KeyCode::KeyN, KeyCode::ArrowRight]) {
         playback.pending_ticks += 1;
@@ -179,14 +198,21 @@ fn handle_keys(
                 playback.pending_ticks = 0;
                 info!(seed = driver.spec.seed, "episode restarted");
             }
-            Err(error) => error!(seed = driver.spec.seed, "cannot restart the episode: {error:#}"),
+            Err(error) => error!(
+                seed = driver.spec.seed,
+                "cannot restart the episode: {error:#}"
+            ),
         }
     }
 }
 
 /// Advances the episode to the simulated time that wall-clock time has reached, within
 /// [`STEP_BUDGET_PER_FRAME`]. While paused, it runs only the requested single control ticks.
-fn advance_in_real_time(time: Res<Time<Real>>, mut playback: ResMut<Playback>, mut driver: NonSendMut<EpisodeDriver>) {
+fn advance_in_real_time(
+    time: Res<Time<Real>>,
+    mut playback: ResMut<Playback>,
+    mut driver: NonSendMut<EpisodeDriver>,
+) {
     if playback.paused {
         while playback.pending_ticks > 0 && !driver.finished() {
             driver.step_control_tick();
@@ -203,10 +229,10 @@ fn advance_in_real_time(time: Res<Time<Real>>, mut playback: ResMut<Playback>, m
     playback.target_time_s += time.delta_secs_f64();
     let target_step = (playback.target_time_s * physics_hz).floor() as u64;
     let started = Instant::now();
-    while driver.run.step() < target_step && !driver.finished() {
+    while driver.step() < target_step && !driver.finished() {
         if started.elapsed() > STEP_BUDGET_PER_FRAME {
             // Behind real time: drop the backlog so the episode slows down instead of skipping.
-            playback.target_time_s = driver.run.step() as f64 / physics_hz;
+            playback.target_time_s = driver.step() as f64 / physics_hz;
             break;
         }
         driver.step_once();
@@ -233,9 +259,18 @@ fn record_outcome(mut driver: NonSendMut<EpisodeDriver>, report: Res<ReportHandl
         detail = %outcome.detail,
         "episode finished"
     );
-    report.0.lock().expect("no system panicked holding the report").rows.push(row);
+    report
+        .0
+        .lock()
+        .expect("no system panicked holding the report")
+        .rows
+        .push(row);
 }
 
-fn publish_status(driver: NonSend<EpisodeDriver>, playback: Res<Playback>, mut status: ResMut<EpisodeStatus>) {
+fn publish_status(
+    driver: NonSend<EpisodeDriver>,
+    playback: Res<Playback>,
+    mut status: ResMut<EpisodeStatus>,
+) {
     *status = driver.status(playback.paused);
 }

@@ -10,9 +10,9 @@
 mod capture;
 mod driver;
 mod stage;
-mod title;
 #[cfg(test)]
 mod tests;
+mod title;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -110,6 +110,11 @@ pub fn watch(session: SceneSession, config: WatchConfig) -> anyhow::Result<Watch
     if let AppExit::Error(code) = exit {
         tracing::warn!(code, "the watch window closed with an error");
     }
-    let report = std::mem::take(&mut *report.0.lock().expect("no system panicked holding the report"));
+    let report = std::mem::take(
+        &mut *report
+            .0
+            .lock()
+            .expect("no system panicked holding the report"),
+    );
     Ok(report)
 }

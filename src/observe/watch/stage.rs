@@ -14,7 +14,8 @@ use super::driver::{EpisodeStatus, EpisodeSystems};
 use crate::act::arm::ArmModel;
 use crate::episode::visuals::episode_bodies;
 use crate::observe::render::{
-    BodyKind, BodyPasses, BodyPose, PinholeProjection, RenderError, VisualBody, lights, spawn_visual_body,
+    BodyKind, BodyPasses, BodyPose, PinholeProjection, RenderError, VisualBody, lights,
+    spawn_visual_body,
 };
 use crate::observe::{CameraPose, Intrinsics};
 use crate::scene::{Layout, Light, Rgb, Scene};
@@ -53,7 +54,13 @@ pub(super) struct StageSetup {
 
 impl StageSetup {
     /// Prepares the stage from the episode's state at its start.
-    pub fn new(scene: &Scene, layout: &Layout, arm: &ArmModel, start: &EpisodeStatus, assets_dir: &Path) -> Self {
+    pub fn new(
+        scene: &Scene,
+        layout: &Layout,
+        arm: &ArmModel,
+        start: &EpisodeStatus,
+        assets_dir: &Path,
+    ) -> Self {
         let start_view_pose = start.view_pose;
         let bodies = episode_bodies(scene, layout, arm);
         let view = scene
@@ -123,7 +130,10 @@ pub(super) fn spawn_stage(world: &mut World, setup: &StageSetup) -> Result<(), R
     world.spawn((
         OverviewCamera,
         Camera3d::default(),
-        Camera { order: 0, ..default() },
+        Camera {
+            order: 0,
+            ..default()
+        },
         Projection::Perspective(PerspectiveProjection {
             fov: OVERVIEW_FOV_Y_DEG.to_radians(),
             near: NEAR_PLANE_M,
@@ -190,7 +200,12 @@ fn camera_transform(pose: &CameraPose) -> Transform {
 /// episode. The camera looks at the centre of the objects and the arm's base. It stands on the
 /// side the perception camera starts on, [`OVERVIEW_ELEVATION_DEG`] above the horizontal, just
 /// far enough back that the objects and arm links fit.
-fn overview_transform(scene: &Scene, bodies: &[VisualBody], start_poses: &[BodyPose], view_pose: CameraPose) -> Transform {
+fn overview_transform(
+    scene: &Scene,
+    bodies: &[VisualBody],
+    start_poses: &[BodyPose],
+    view_pose: CameraPose,
+) -> Transform {
     let start_points = |keep: fn(BodyKind) -> bool| -> Vec<Vec3> {
         bodies
             .iter()
@@ -204,9 +219,12 @@ fn overview_transform(scene: &Scene, bodies: &[VisualBody], start_poses: &[BodyP
     let centred = start_points(|kind| matches!(kind, BodyKind::Object(_) | BodyKind::RobotLink(0)));
     let points = start_points(|kind| matches!(kind, BodyKind::Object(_) | BodyKind::RobotLink(_)));
     let Some(&first) = centred.first() else {
-        return Transform::from_translation(view_pose.position).with_rotation(view_pose.bevy_rotation());
+        return Transform::from_translation(view_pose.position)
+            .with_rotation(view_pose.bevy_rotation());
     };
-    let (min, max) = centred.iter().fold((first, first), |(min, max), &p| (min.min(p), max.max(p)));
+    let (min, max) = centred
+        .iter()
+        .fold((first, first), |(min, max), &p| (min.min(p), max.max(p)));
     let focus = 0.5 * (min + max);
 
     let mut horizontal = (view_pose.position - focus).with_z(0.0);
@@ -242,13 +260,19 @@ fn place_bodies(status: Res<EpisodeStatus>, mut bodies: Query<(&BodySlot, &mut T
     }
 }
 
-fn place_inset_camera(status: Res<EpisodeStatus>, mut inset: Single<&mut Transform, With<InsetCamera>>) {
+fn place_inset_camera(
+    status: Res<EpisodeStatus>,
+    mut inset: Single<&mut Transform, With<InsetCamera>>,
+) {
     **inset = camera_transform(&status.view_pose);
 }
 
 /// Puts the inset in the top-right corner with the perception image's aspect ratio, and hides
 /// it when the window is too small for it.
-fn layout_inset(window: Single<&Window, With<PrimaryWindow>>, mut cameras: Query<(&mut InsetViewport, &mut Camera)>) {
+fn layout_inset(
+    window: Single<&Window, With<PrimaryWindow>>,
+    mut cameras: Query<(&mut InsetViewport, &mut Camera)>,
+) {
     let size = window.physical_size();
     for (mut inset, mut camera) in &mut cameras {
         if inset.laid_out_for == Some(size) {
@@ -257,10 +281,14 @@ fn layout_inset(window: Single<&Window, With<PrimaryWindow>>, mut cameras: Query
         inset.laid_out_for = Some(size);
         let width = (size.x as f32 * INSET_WIDTH_SHARE).round() as u32;
         let height = (width as f32 / inset.aspect).round() as u32;
-        let fits = width > 0 && height > 0 && width + INSET_MARGIN_PX <= size.x && height + INSET_MARGIN_PX <= size.y;
+        let fits = width > 0
+            && height > 0
+            && width + INSET_MARGIN_PX <= size.x
+            && height + INSET_MARGIN_PX <= size.y;
         camera.is_active = fits;
         camera.viewport = fits.then(|| Viewport {
-            physical_position: UVec2::new(size.x - width - INSET_MARGIN_PX, INSET_MARGIN_PX) - UVec2::splat(inset.grow_px),
+            physical_position: UVec2::new(size.x - width - INSET_MARGIN_PX, INSET_MARGIN_PX)
+                - UVec2::splat(inset.grow_px),
             physical_size: UVec2::new(width, height) + UVec2::splat(2 * inset.grow_px),
             ..default()
         });

@@ -17,7 +17,8 @@ fn driver_app() -> App {
     let loaded = load_scene(&root.join("scenes/tabletop_mugs.ron")).expect("the scene loads");
     let arm = ArmModel::load(assets.join(&loaded.scene.robot.urdf)).expect("the arm loads");
     let rates = loaded.scene.rates;
-    let session = SceneSession::new(loaded, arm, rates, &assets).expect("the headless renderer starts");
+    let session =
+        SceneSession::new(loaded, arm, rates, &assets).expect("the headless renderer starts");
     let spec = EpisodeSpec {
         episode: 0,
         seed: 1000,
@@ -40,7 +41,9 @@ fn driver_app() -> App {
 
 /// Presses `key` for one update.
 fn tap(app: &mut App, key: KeyCode) {
-    app.world_mut().resource_mut::<ButtonInput<KeyCode>>().press(key);
+    app.world_mut()
+        .resource_mut::<ButtonInput<KeyCode>>()
+        .press(key);
     app.update();
     let mut keys = app.world_mut().resource_mut::<ButtonInput<KeyCode>>();
     keys.release(key);
@@ -52,7 +55,9 @@ fn step(app: &App) -> u64 {
 }
 
 fn control_period(app: &App) -> u64 {
-    app.world().non_send::<EpisodeDriver>().physics_steps_per_control_tick()
+    app.world()
+        .non_send::<EpisodeDriver>()
+        .physics_steps_per_control_tick()
 }
 
 #[test]
@@ -83,7 +88,10 @@ fn step_keys_advance_one_control_tick() {
     assert_eq!(step(&app), 2 * period);
 
     let time_s = app.world().resource::<EpisodeStatus>().time_s;
-    assert!(time_s > 0.0, "the published status shows time {time_s} after two ticks");
+    assert!(
+        time_s > 0.0,
+        "the published status shows time {time_s} after two ticks"
+    );
 }
 
 #[test]

@@ -36,7 +36,11 @@ pub(super) fn initial_title(scene: &str, seed: u64) -> String {
     format!("pickloop watch: {scene}, seed {seed}")
 }
 
-fn update_title(context: Res<TitleContext>, status: Res<EpisodeStatus>, mut window: Single<&mut Window, With<PrimaryWindow>>) {
+fn update_title(
+    context: Res<TitleContext>,
+    status: Res<EpisodeStatus>,
+    mut window: Single<&mut Window, With<PrimaryWindow>>,
+) {
     let title = title_text(&context, &status);
     if window.title != title {
         window.title = title;
