@@ -70,6 +70,11 @@ pub fn watch(args: &WatchArgs, assets: &Path) -> anyhow::Result<ExitCode> {
         if !is_png {
             bail!("--screenshot {} must name a .png file", path.display());
         }
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| {
+                format!("cannot create {} for --screenshot; pass a writable path", dir.display())
+            })?;
+        }
     }
     // Open the evidence file before the window, so a bad --out fails at once.
     let mut writer = args
