@@ -66,18 +66,25 @@ impl SceneSession {
 
     fn drive(&mut self, run: &mut EpisodeRun) -> anyhow::Result<()> {
         while run.outcome().is_none() {
-            if let Some(request) = run.pending_capture(&self.loaded.scene) {
-                let frame = self.capture(&request)?;
-                if let Some(dir) = &run.spec.save_frames {
-                    let stem = format!("{}_ep{:04}_step{:06}", self.loaded.scene.name, run.spec.episode, request.step);
-                    frame
-                        .save_png(dir, &stem)
-                        .with_context(|| format!("cannot save frames to {}", dir.display()))?;
-                }
-                run.supply_frame(&frame)?;
-            }
-            run.advance()?;
+            self.step(run)?;
         }
+        Ok(())
+    }
+
+    /// Advances `run` by one physics step. On a perception step it first renders the view
+    /// camera, saves the frame if the spec asks for frames, and hands it to perception.
+    pub fn step(&mut self, run: &mut EpisodeRun) -> anyhow::Result<()> {
+        if let Some(request) = run.pending_capture(&self.loaded.scene) {
+            let frame = self.capture(&request)?;
+            if let Some(dir) = &run.spec.save_frames {
+                let stem = format!("{}_ep{:04}_step{:06}", self.loaded.scene.name, run.spec.episode, request.step);
+                frame
+                    .save_png(dir, &stem)
+                    .with_context(|| format!("cannot save frames to {}", dir.display()))?;
+            }
+            run.supply_frame(&frame)?;
+        }
+        run.advance()?;
         Ok(())
     }
 

@@ -101,23 +101,13 @@ impl EpisodeDriver {
         self.run.outcome().is_some()
     }
 
-    /// Advances one physics step, rendering the perception frame first when the step needs
-    /// one, exactly as `SceneSession::run` does. An error ends the episode with an `error`
-    /// outcome.
+    /// Advances one physics step with `SceneSession::step`, the step of `pickloop run`. An
+    /// error ends the episode with an `error` outcome.
     fn step_once(&mut self) {
-        if let Err(error) = self.try_step() {
+        if let Err(error) = self.session.step(&mut self.run) {
             warn!(seed = self.spec.seed, "episode failed: {error:#}");
             self.run.fail(&error);
         }
-    }
-
-    fn try_step(&mut self) -> anyhow::Result<()> {
-        if let Some(request) = self.run.pending_capture(&self.session.loaded.scene) {
-            let frame = self.session.capture(&request)?;
-            self.run.supply_frame(&frame)?;
-        }
-        self.run.advance()?;
-        Ok(())
     }
 
     /// Steps up to the next control step, or to the outcome if it comes first.
