@@ -72,7 +72,7 @@ impl SceneSession {
     }
 
     /// Advances `run` by one physics step. On a perception step it first renders the view
-    /// camera, saves the frame if the spec asks for frames, and hands it to perception.
+    /// camera, saves the frame when the spec requests frames, and hands it to perception.
     pub fn step(&mut self, run: &mut EpisodeRun) -> anyhow::Result<()> {
         if let Some(request) = run.pending_capture(&self.loaded.scene) {
             let frame = self.capture(&request)?;
