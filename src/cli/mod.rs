@@ -4,6 +4,7 @@ mod bench;
 mod check;
 mod run;
 mod summary;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,6 +38,8 @@ pub struct Cli {
 pub enum Command {
     /// Run headless pick episodes and append one evidence row per episode.
     Run(run::RunArgs),
+    /// Play one episode in a window in real time (the first episode `run` would play).
+    Watch(watch::WatchArgs),
     /// Work with scene files.
     #[command(subcommand)]
     Scene(SceneCommand),
@@ -69,6 +72,7 @@ pub fn init_logging(verbose: u8) {
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(&args, &cli.assets),
+        Command::Watch(args) => watch::watch(&args, &cli.assets),
         Command::Scene(SceneCommand::Check(args)) => check::check(&args, &cli.assets),
         Command::Bench(command) => bench::bench(&command, &cli.assets),
     }

@@ -135,7 +135,7 @@ pub fn run(args: &RunArgs, assets: &Path) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn parse_resolution(text: &str) -> Result<(u32, u32), String> {
+pub(super) fn parse_resolution(text: &str) -> Result<(u32, u32), String> {
     let invalid = || format!("invalid resolution {text:?}; write WIDTHxHEIGHT in pixels, e.g. 224x224");
     let (width, height) = text.split_once('x').ok_or_else(invalid)?;
     let width: u32 = width.trim().parse().map_err(|_| invalid())?;

@@ -126,6 +126,11 @@ impl EpisodeRun {
         self.intrinsics
     }
 
+    /// Physics steps between two control steps.
+    pub fn physics_steps_per_control_tick(&self) -> u64 {
+        self.control_every
+    }
+
     pub fn phase(&self) -> Phase {
         self.controller.phase()
     }

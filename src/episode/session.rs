@@ -66,18 +66,25 @@ impl SceneSession {
 
     fn drive(&mut self, run: &mut EpisodeRun) -> anyhow::Result<()> {
         while run.outcome().is_none() {
-            if let Some(request) = run.pending_capture(&self.loaded.scene) {
-                let frame = self.capture(&request)?;
-                if let Some(dir) = &run.spec.save_frames {
-                    let stem = format!("{}_ep{:04}_step{:06}", self.loaded.scene.name, run.spec.episode, request.step);
-                    frame
-                        .save_png(dir, &stem)
-                        .with_context(|| format!("cannot save frames to {}", dir.display()))?;
-                }
-                run.supply_frame(&frame)?;
-            }
-            run.advance()?;
+            self.step(run)?;
         }
+        Ok(())
+    }
+
+    /// Advances `run` by one physics step. On a perception step it first renders the view
+    /// camera, saves the frame when the spec requests frames, and hands it to perception.
+    pub fn step(&mut self, run: &mut EpisodeRun) -> anyhow::Result<()> {
+        if let Some(request) = run.pending_capture(&self.loaded.scene) {
+            let frame = self.capture(&request)?;
+            if let Some(dir) = &run.spec.save_frames {
+                let stem = format!("{}_ep{:04}_step{:06}", self.loaded.scene.name, run.spec.episode, request.step);
+                frame
+                    .save_png(dir, &stem)
+                    .with_context(|| format!("cannot save frames to {}", dir.display()))?;
+            }
+            run.supply_frame(&frame)?;
+        }
+        run.advance()?;
         Ok(())
     }
 
@@ -90,7 +97,9 @@ impl SceneSession {
         frames.pop().context("the renderer returned no frame for the view camera")
     }
 
-    fn evidence_row(&self, run: &EpisodeRun, wall_time_s: f32) -> EvidenceRow {
+    /// Builds the evidence row of a finished `run` of this scene; `wall_time_s` is the
+    /// wall-clock time the episode took. Panics if `run` has no outcome yet.
+    pub fn evidence_row(&self, run: &EpisodeRun, wall_time_s: f32) -> EvidenceRow {
         let trace = &run.trace;
         let outcome = run.outcome().cloned().expect("the episode loop ends only with an outcome");
         EvidenceRow {

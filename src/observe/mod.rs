@@ -3,6 +3,7 @@
 pub mod camera;
 pub mod frame;
 pub mod render;
+pub mod watch;
 
 pub use camera::{CameraModel, CameraPose, Intrinsics};
 pub use frame::{DepthImage, Frame, InstanceImage};
