@@ -76,6 +76,7 @@ fn spec_parses_hub_ids_and_directories() {
     assert!(CheckpointSpec::parse("a/b/c").is_err());
     assert!(CheckpointSpec::parse("./no/such/dir").is_err());
     assert!(CheckpointSpec::parse("google/sig lip").is_err());
+    assert!(CheckpointSpec::parse("google/siglip@../../etc").is_err());
 }
 
 #[test]

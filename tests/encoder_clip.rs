@@ -35,7 +35,7 @@ const PREPROCESSOR: &str = r#"{
   "image_std": [0.26862954, 0.26130258, 0.27577711]
 }"#;
 
-/// A word-level tokenizer with CLIP's start and end tokens around every text.
+/// Builds a word-level `tokenizer.json` that puts CLIP's start and end tokens around every text.
 fn tokenizer_json() -> String {
     let words = ["a", "red", "blue", "green", "mug", "can", "box", "the", "on", "left"];
     let mut vocab = serde_json::Map::new();

@@ -5,7 +5,7 @@ mod encoder_support;
 use candle_core::{Device, IndexOp};
 use encoder_support::{assert_close, fixture_dir, reference};
 use image::{Rgb, RgbImage};
-use pickloop::perception::encoders::ImageProcessor;
+use pickloop::perception::encoders::{ImageProcessor, ImageProcessorConfig};
 use pickloop::perception::encoders::preprocess::{CropSize, ResizeTarget, center_crop, load_rgb, resized_size};
 use pickloop::perception::encoders::resample::{ResampleFilter, resize_rgb8};
 
@@ -69,7 +69,7 @@ fn center_crop_pads_small_image_with_zeros() {
         *pixel = Rgb([10 + x as u8, 20 + y as u8, 1]);
     }
 
-    let cropped = center_crop(&image, CropSize { height: 5, width: 2 });
+    let cropped = center_crop(&image, CropSize::Size { height: 5, width: 2 });
 
     // transformers pads ceil((5 - 2) / 2) = 2 rows above and takes columns 0..2 of 3.
     assert_eq!(cropped.dimensions(), (2, 5));
@@ -82,7 +82,7 @@ fn center_crop_pads_small_image_with_zeros() {
 
 #[test]
 fn processor_rejects_nearest_resample() {
-    let mut config: pickloop::perception::encoders::ImageProcessorConfig =
+    let mut config: ImageProcessorConfig =
         serde_json::from_str(&std::fs::read_to_string(fixture_dir("siglip-tiny").join("preprocessor_config.json")).unwrap())
             .unwrap();
     config.resample = 0;
@@ -117,4 +117,22 @@ fn processor_output_is_channel_first() {
     assert_eq!(pixel[0], 1.0);
     assert_eq!(pixel[1], -1.0);
     assert!((pixel[2] - 0.003_921_6).abs() < 1e-6, "{pixel:?}");
+}
+
+#[test]
+fn bare_number_sizes_follow_processor_type() {
+    let clip: ImageProcessorConfig = serde_json::from_str(
+        r#"{"do_resize": true, "size": 224, "do_center_crop": true, "crop_size": 224,
+            "feature_extractor_type": "CLIPFeatureExtractor"}"#,
+    )
+    .unwrap();
+    let vit: ImageProcessorConfig =
+        serde_json::from_str(r#"{"do_resize": true, "size": 224, "image_processor_type": "ViTImageProcessor"}"#).unwrap();
+
+    let clip = ImageProcessor::new(clip).unwrap();
+    let vit = ImageProcessor::new(vit).unwrap();
+
+    assert_eq!(clip.config().size, Some(ResizeTarget::ShortestEdge { shortest_edge: 224 }));
+    assert_eq!(clip.output_size(), Some((224, 224)));
+    assert_eq!(vit.config().size, Some(ResizeTarget::Exact { height: 224, width: 224 }));
 }

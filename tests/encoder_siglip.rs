@@ -111,3 +111,15 @@ fn siglip_rejects_wrong_image_size() {
     assert!(error.contains("32x32"), "{error}");
     assert!(error.contains("64x64"), "{error}");
 }
+
+#[test]
+fn siglip_tokenizer_truncates_long_text() {
+    let encoder = load_encoder();
+    let long_text = ["the small blue can on the left"; 4].join(" ");
+
+    let ids = encoder.tokenizer.encode(&[long_text.as_str()]).unwrap();
+
+    assert_eq!(ids[0].len(), 16);
+    assert_eq!(ids[0][..15], [6, 24, 9, 17, 32, 6, 28, 6, 24, 9, 17, 32, 6, 28, 6]);
+    assert_eq!(ids[0][15], 1, "the end token survives truncation");
+}

@@ -5,9 +5,9 @@ Usage: python3 tools/copy_encoder_reference.py SOURCE_DIR
 
 SOURCE_DIR holds siglip-tiny/ and dinov2-tiny/: random-weight Hugging Face checkpoints with the
 outputs of transformers 5.25 in reference.safetensors. The tests read only the copies, so they
-run without SOURCE_DIR. The DINOv2 reference stores the 224x224 input twice (pixel_values_224
-and input_224x224); the copy keeps input_224x224 after checking that both are equal, which
-keeps the fixtures near 6 MB. Needs numpy and safetensors (pip install numpy safetensors).
+run without SOURCE_DIR. The DINOv2 reference stores the 224x224 input twice, as pixel_values_224
+and as input_224x224. The copy keeps only input_224x224, after checking that both are equal,
+so the fixtures stay near 6 MB. Needs numpy and safetensors (pip install numpy safetensors).
 """
 
 import shutil

@@ -31,7 +31,7 @@ const SAFETENSORS_LENGTH_BYTES: u64 = 8;
 /// Largest safetensors JSON header accepted; the format itself caps it at 100 MB.
 const SAFETENSORS_MAX_HEADER_BYTES: u64 = 100_000_000;
 
-/// Where a checkpoint comes from.
+/// Source of a checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CheckpointSpec {
     /// A directory that contains the files directly.
@@ -60,14 +60,17 @@ impl CheckpointSpec {
         let looks_like_path = spec.starts_with('/')
             || spec.starts_with('.')
             || spec.starts_with('~')
-            || spec.matches('/').count() > 1 && !spec.contains('@');
+            || (spec.matches('/').count() > 1 && !spec.contains('@'));
         if looks_like_path {
             return Err(invalid("no such directory; check the path, or pass a hub id as ORG/NAME[@REVISION]"));
         }
 
         let (repo_id, revision) = match spec.split_once('@') {
-            Some((id, rev)) if rev.is_empty() => {
+            Some((id, "")) => {
                 return Err(invalid(&format!("the revision after '@' is empty; pass {id}@main or a commit hash")));
+            }
+            Some((_, rev)) if rev.starts_with('/') || rev.split('/').any(|part| part == "..") => {
+                return Err(invalid("the revision must be a branch, tag or commit, without '..' or a leading '/'"));
             }
             Some((id, rev)) => (id, Some(rev.to_owned())),
             None => (spec, None),

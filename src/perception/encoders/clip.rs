@@ -21,7 +21,7 @@ const QUICK_GELU: &str = "quick_gelu";
 /// Layer-norm epsilon hard-coded in the candle-transformers CLIP towers.
 const CANDLE_CLIP_LAYER_NORM_EPS: f64 = 1e-5;
 
-/// Legacy `eos_token_id` of CLIP configs written before transformers fixed it; with it,
+/// Legacy `eos_token_id` of CLIP configs written before transformers fixed it. With it,
 /// transformers pools at the highest token id, which is the end-of-text token of CLIP's BPE.
 const LEGACY_EOS_TOKEN_ID: u32 = 2;
 

@@ -10,10 +10,10 @@ use super::error::{EncoderError, Result};
 /// Length of a full git commit hash in hex digits.
 const COMMIT_HASH_LEN: usize = 40;
 
-/// Where hub files are cached and whether the network may be used.
+/// Hub cache location and network policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HubSettings {
-    /// The `hub` cache directory that holds `models--ORG--NAME` folders.
+    /// The `hub` cache directory, which contains `models--ORG--NAME` folders.
     pub cache_dir: PathBuf,
     /// Read the cache only; a missing file is an error instead of a download.
     pub offline: bool,
@@ -44,7 +44,7 @@ impl HubSettings {
 #[derive(Debug, Clone)]
 pub(super) struct HubFile {
     pub path: PathBuf,
-    /// Commit hash of the snapshot that holds the file.
+    /// Commit hash of the snapshot that contains the file.
     pub commit: String,
 }
 
@@ -54,13 +54,11 @@ fn is_commit_hash(revision: &str) -> bool {
 
 /// Returns the commit named by the snapshot folder that contains `path`.
 fn snapshot_commit(path: &Path) -> Option<String> {
-    let mut ancestors = path.ancestors().skip(1);
-    while let Some(dir) = ancestors.next() {
-        if dir.parent().and_then(Path::file_name) == Some("snapshots".as_ref()) {
-            return dir.file_name().map(|name| name.to_string_lossy().into_owned());
-        }
-    }
-    None
+    path.ancestors()
+        .skip(1)
+        .find(|dir| dir.parent().and_then(Path::file_name) == Some("snapshots".as_ref()))
+        .and_then(Path::file_name)
+        .map(|name| name.to_string_lossy().into_owned())
 }
 
 /// Finds `name` of `repo` in the cache. Returns `Ok(None)` when the file is absent and the

@@ -70,8 +70,8 @@ pub fn l2_normalize(xs: &Tensor) -> Result<Tensor> {
 /// Coefficient of PyTorch's bicubic interpolation (`upsample_bicubic2d`); Pillow uses -0.5.
 const TORCH_CUBIC_A: f64 = -0.75;
 
-/// The four cubic-convolution weights for a sample at fraction `t` past a grid point, as
-/// PyTorch's `get_cubic_upsample_coefficients`.
+/// Computes the four cubic-convolution weights for a sample at fraction `t` past a grid point,
+/// as PyTorch's `get_cubic_upsample_coefficients` does.
 fn cubic_weights(t: f64) -> [f64; 4] {
     let near = |x: f64| ((TORCH_CUBIC_A + 2.0) * x - (TORCH_CUBIC_A + 3.0)) * x * x + 1.0;
     let far = |x: f64| ((TORCH_CUBIC_A * x - 5.0 * TORCH_CUBIC_A) * x + 8.0 * TORCH_CUBIC_A) * x - 4.0 * TORCH_CUBIC_A;

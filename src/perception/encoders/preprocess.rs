@@ -23,14 +23,38 @@ pub enum ResizeTarget {
     Exact { height: u32, width: u32 },
     /// Scale so that the shorter edge has this length, keeping the aspect ratio (DINOv2, CLIP).
     ShortestEdge { shortest_edge: u32 },
+    /// A bare number, as older configs write it. transformers reads it as the shortest edge for
+    /// the processors that default to keeping the aspect ratio (CLIP, BiT) and as a square
+    /// otherwise; [`ImageProcessor::new`] resolves it with `image_processor_type`.
+    Number(u32),
 }
 
-/// Crop size of the center-crop step.
+/// Crop size of the center-crop step; older configs write one number for a square.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub struct CropSize {
-    pub height: u32,
-    pub width: u32,
+#[serde(untagged)]
+pub enum CropSize {
+    Size { height: u32, width: u32 },
+    Square(u32),
 }
+
+impl CropSize {
+    /// Returns `(height, width)`.
+    pub fn dimensions(self) -> (u32, u32) {
+        match self {
+            Self::Size { height, width } => (height, width),
+            Self::Square(side) => (side, side),
+        }
+    }
+}
+
+/// Processor classes whose bare-number `size` means the shortest edge (`default_to_square =
+/// False` in transformers).
+const SHORTEST_EDGE_PROCESSORS: [&str; 4] = [
+    "CLIPImageProcessor",
+    "CLIPFeatureExtractor",
+    "BitImageProcessor",
+    "ChineseCLIPImageProcessor",
+];
 
 /// The fields of a `preprocessor_config.json` that the preprocessing uses. Absent flags are
 /// off, as in transformers when a processor class has no default for them.
@@ -52,6 +76,9 @@ pub struct ImageProcessorConfig {
     pub do_normalize: bool,
     pub image_mean: Option<[f32; 3]>,
     pub image_std: Option<[f32; 3]>,
+    /// Class that wrote the config; older configs name it `feature_extractor_type`.
+    #[serde(alias = "feature_extractor_type")]
+    pub image_processor_type: Option<String>,
 }
 
 fn default_resample() -> u32 {
@@ -90,8 +117,23 @@ impl ImageProcessor {
         if config.do_normalize && (config.image_mean.is_none() || config.image_std.is_none()) {
             return Err(unsupported("image_mean", "null".into(), "do_normalize needs image_mean and image_std"));
         }
-        if let Some(std) = config.image_std.filter(|std| std.iter().any(|&s| s == 0.0)) {
+        if let Some(std) = config.image_std.filter(|std| std.contains(&0.0)) {
             return Err(unsupported("image_std", format!("{std:?}"), "a zero standard deviation divides by zero"));
+        }
+        let mut config = config;
+        if let Some(ResizeTarget::Number(side)) = config.size {
+            let keeps_aspect = config
+                .image_processor_type
+                .as_deref()
+                .is_some_and(|name| SHORTEST_EDGE_PROCESSORS.iter().any(|known| name.starts_with(known)));
+            config.size = Some(if keeps_aspect {
+                ResizeTarget::ShortestEdge { shortest_edge: side }
+            } else {
+                ResizeTarget::Exact {
+                    height: side,
+                    width: side,
+                }
+            });
         }
         Ok(Self { config, filter })
     }
@@ -109,7 +151,7 @@ impl ImageProcessor {
     /// input, i.e. with a center crop or an exact resize.
     pub fn output_size(&self) -> Option<(u32, u32)> {
         match (self.config.do_center_crop, self.config.crop_size, self.config.do_resize, self.config.size) {
-            (true, Some(crop), _, _) => Some((crop.height, crop.width)),
+            (true, Some(crop), _, _) => Some(crop.dimensions()),
             (_, _, true, Some(ResizeTarget::Exact { height, width })) => Some((height, width)),
             _ => None,
         }
@@ -195,6 +237,7 @@ impl ImageProcessor {
 pub fn resized_size(width: u32, height: u32, target: ResizeTarget) -> (u32, u32) {
     match target {
         ResizeTarget::Exact { height, width } => (width, height),
+        ResizeTarget::Number(side) => (side, side),
         ResizeTarget::ShortestEdge { shortest_edge } => {
             let (short, long) = if width <= height { (width, height) } else { (height, width) };
             let new_long = (f64::from(shortest_edge) * f64::from(long) / f64::from(short)) as u32;
@@ -210,10 +253,11 @@ pub fn center_crop(image: &RgbImage, crop: CropSize) -> RgbImage {
     // Python's floor division. transformers pads a smaller image by ceil(difference / 2) before
     // it, which is exactly minus this offset, so the source of output pixel (x, y) is
     // (x + left, y + top) in every case and zero outside the image.
-    let top = (height - i64::from(crop.height)).div_euclid(2);
-    let left = (width - i64::from(crop.width)).div_euclid(2);
+    let (crop_height, crop_width) = crop.dimensions();
+    let top = (height - i64::from(crop_height)).div_euclid(2);
+    let left = (width - i64::from(crop_width)).div_euclid(2);
 
-    let mut output = RgbImage::new(crop.width, crop.height);
+    let mut output = RgbImage::new(crop_width, crop_height);
     for (x, y, pixel) in output.enumerate_pixels_mut() {
         let (source_x, source_y) = (i64::from(x) + left, i64::from(y) + top);
         if (0..width).contains(&source_x) && (0..height).contains(&source_y) {

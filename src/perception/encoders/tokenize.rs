@@ -1,9 +1,9 @@
 //! Text tokenisation from a `tokenizer.json` with fixed-length padding.
 //!
 //! SigLIP was trained on texts padded to `max_position_embeddings` without an attention mask and
-//! pools the last position, so its processor pads with `padding="max_length"`; the padding is
-//! part of the model input. CLIP pools at the end-of-text token under a causal mask, so padding
-//! after it does not change the output; padding to a fixed length keeps one code path.
+//! pools the last position, so its processor pads with `padding="max_length"` and the padding
+//! is part of the model input. CLIP pools at the end-of-text token under a causal mask, so
+//! padding after that token does not change the output, and fixed-length padding serves both.
 
 use std::path::{Path, PathBuf};
 
