@@ -121,6 +121,11 @@ fn offline_cache_resolves_main_ref() {
         assert_eq!(file.path, snapshot.join(&file.name));
         assert_eq!(file.sha256, sha256_hex(&fixture_dir("siglip-tiny").join(&file.name)));
     }
+    let record = serde_json::to_value(&checkpoint).unwrap();
+    assert_eq!(record["id"], REPO_ID);
+    assert_eq!(record["revision"], COMMIT);
+    assert_eq!(record["files"][1]["name"], WEIGHTS_FILE);
+    assert_eq!(record["files"][1]["sha256"].as_str().unwrap().len(), 64);
 }
 
 #[test]

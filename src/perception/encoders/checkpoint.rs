@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
 use hf_hub::{Repo, RepoType};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
@@ -95,7 +96,7 @@ impl CheckpointSpec {
 }
 
 /// One resolved checkpoint file with its content hash.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckpointFile {
     /// File name inside the checkpoint, e.g. `model.safetensors`.
     pub name: String,
@@ -104,8 +105,9 @@ pub struct CheckpointFile {
     pub sha256: String,
 }
 
-/// A resolved checkpoint: where its files are and which exact bytes they hold.
-#[derive(Debug, Clone)]
+/// A resolved checkpoint: the location and SHA-256 of each file. It serialises to the record
+/// that evidence rows store.
+#[derive(Debug, Clone, Serialize)]
 pub struct Checkpoint {
     /// Hub model id, or the directory as given for a local checkpoint.
     pub id: String,
