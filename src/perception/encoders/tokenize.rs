@@ -4,6 +4,11 @@
 //! pools the last position, so its processor pads with `padding="max_length"` and the padding
 //! is part of the model input. CLIP pools at the end-of-text token under a causal mask, so
 //! padding after that token does not change the output, and fixed-length padding serves both.
+//!
+//! NOTE: the google/siglip checkpoints ship a SentencePiece `spiece.model`, and transformers'
+//! `SiglipTokenizer` lowercases, strips ASCII punctuation and collapses whitespace before it.
+//! Those checkpoints need a `tokenizer.json` converted with equivalent normalizers; this module
+//! applies only what the `tokenizer.json` declares.
 
 use std::path::{Path, PathBuf};
 
