@@ -5,6 +5,7 @@ mod encoder_support;
 use candle_core::{DType, Device, IndexOp, Tensor};
 use encoder_support::{assert_close, fixture_dir, reference};
 use pickloop::perception::encoders::Dinov2Encoder;
+use pickloop::perception::encoders::layers::interpolate_bicubic;
 use pickloop::perception::encoders::preprocess::load_rgb;
 
 const MODEL: &str = "dinov2-tiny";
@@ -83,4 +84,13 @@ fn dinov2_rejects_size_off_patch_grid() {
 
     assert!(error.contains("224x230"), "{error}");
     assert!(error.contains("patch size 14"), "{error}");
+}
+
+#[test]
+fn bicubic_resize_to_same_grid_is_identity() {
+    let grid = Tensor::randn(0f32, 1.0, (5 * 7, 3), &Device::Cpu).unwrap();
+
+    let resized = interpolate_bicubic(&grid, (5, 7), (5, 7)).unwrap();
+
+    assert_close("same-size bicubic", &resized, &grid);
 }

@@ -102,14 +102,25 @@ fn siglip_batch_rows_are_independent() {
 }
 
 #[test]
-fn siglip_rejects_wrong_image_size() {
+fn siglip_rejects_size_off_patch_grid() {
     let encoder = load_encoder();
-    let pixel_values = candle_core::Tensor::zeros((1, 3, 32, 32), DType::F32, &Device::Cpu).unwrap();
+    let pixel_values = candle_core::Tensor::zeros((1, 3, 40, 64), DType::F32, &Device::Cpu).unwrap();
 
     let error = encoder.model.vision.forward(&pixel_values).unwrap_err().to_string();
 
-    assert!(error.contains("32x32"), "{error}");
-    assert!(error.contains("64x64"), "{error}");
+    assert!(error.contains("40x64"), "{error}");
+    assert!(error.contains("patch size 16"), "{error}");
+}
+
+#[test]
+fn siglip_interpolates_positions_for_other_sizes() {
+    let encoder = load_encoder();
+    let pixel_values = candle_core::Tensor::randn(0f32, 1.0, (2, 3, 32, 96), &Device::Cpu).unwrap();
+
+    let output = encoder.model.vision.forward(&pixel_values).unwrap();
+
+    assert_eq!(output.last_hidden_state.dims(), &[2, 2 * 6, 32]);
+    assert_eq!(output.pooler_output.unwrap().dims(), &[2, 32]);
 }
 
 #[test]

@@ -8,7 +8,7 @@ use candle_core::{IndexOp, Module, Result, Tensor};
 use candle_nn::{Activation, Conv2d, Conv2dConfig, Embedding, LayerNorm, Linear, VarBuilder, layer_norm, linear};
 use serde::Deserialize;
 
-use super::layers::{MultiHeadAttention, l2_normalize};
+use super::layers::{MultiHeadAttention, interpolate_bicubic, l2_normalize};
 
 /// `text_config` of a SigLIP `config.json`; defaults are transformers' `SiglipTextConfig`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -271,6 +271,7 @@ pub struct VisionModel {
     post_layernorm: LayerNorm,
     head: Option<PoolingHead>,
     image_size: usize,
+    patch_size: usize,
 }
 
 impl VisionModel {
@@ -302,21 +303,35 @@ impl VisionModel {
             post_layernorm: layer_norm(config.hidden_size, config.layer_norm_eps, vb.pp("post_layernorm"))?,
             head,
             image_size: config.image_size,
+            patch_size: config.patch_size,
         })
     }
 
-    /// Encodes `pixel_values` `[batch, channels, image_size, image_size]`.
+    /// Encodes `pixel_values` `[batch, channels, height, width]`. At the configured image size
+    /// the trained position embeddings are used as they are. Other sizes must be multiples of
+    /// the patch size, and get the trained grid resized with bicubic interpolation, as
+    /// transformers does with `interpolate_pos_encoding=True`.
+    ///
+    /// NOTE: no SigLIP reference covers the interpolated sizes. The DINOv2 parity tests check
+    /// the same bicubic resize, which transformers runs with the same call for both models.
     pub fn forward(&self, pixel_values: &Tensor) -> Result<TowerOutput> {
         let (_, _, height, width) = pixel_values.dims4()?;
-        if (height, width) != (self.image_size, self.image_size) {
-            // TODO: bicubic position interpolation (`interpolate_pos_encoding`) for other sizes.
+        let positions = if (height, width) == (self.image_size, self.image_size) {
+            self.position_embedding.clone()
+        } else if height % self.patch_size == 0 && width % self.patch_size == 0 && height > 0 && width > 0 {
+            let grid = self.image_size / self.patch_size;
+            let new_grid = (height / self.patch_size, width / self.patch_size);
+            interpolate_bicubic(&self.position_embedding, (grid, grid), new_grid)?
+        } else {
             candle_core::bail!(
-                "SigLIP input is {height}x{width} but the checkpoint takes {size}x{size}; resize with its image processor",
-                size = self.image_size
+                "SigLIP input is {height}x{width}; use {size}x{size} (the checkpoint's image processor output) \
+                 or positive multiples of the patch size {patch}",
+                size = self.image_size,
+                patch = self.patch_size
             );
-        }
+        };
         let patches = pixel_values.apply(&self.patch_embedding)?.flatten_from(2)?.transpose(1, 2)?;
-        let xs = patches.broadcast_add(&self.position_embedding)?;
+        let xs = patches.broadcast_add(&positions)?;
         let last_hidden_state = xs.apply(&self.encoder)?.apply(&self.post_layernorm)?;
         let pooler_output = self.head.as_ref().map(|head| last_hidden_state.apply(head)).transpose()?;
         Ok(TowerOutput {
