@@ -6,6 +6,7 @@
 //! [`PrivilegedPerception`] also receives [`GroundTruth`]. Only the `oracle` baseline
 //! implements the privileged trait; evidence rows record which kind ran.
 
+pub mod encoders;
 pub mod oracle;
 pub mod proposals;
 pub mod random;

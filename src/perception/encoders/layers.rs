@@ -1,0 +1,137 @@
+//! Building blocks shared by the vision transformers: multi-head attention, L2 normalisation
+//! and bicubic resizing of position-embedding grids.
+
+use candle_core::{D, Device, Module, Result, Tensor};
+use candle_nn::Linear;
+
+/// Multi-head scaled dot-product attention without a mask, with separate query, key, value
+/// and output projections.
+#[derive(Debug, Clone)]
+pub struct MultiHeadAttention {
+    query: Linear,
+    key: Linear,
+    value: Linear,
+    output: Linear,
+    num_heads: usize,
+    head_dim: usize,
+}
+
+impl MultiHeadAttention {
+    pub fn new(query: Linear, key: Linear, value: Linear, output: Linear, num_heads: usize, hidden_size: usize) -> Self {
+        Self {
+            query,
+            key,
+            value,
+            output,
+            num_heads,
+            head_dim: hidden_size / num_heads,
+        }
+    }
+
+    /// Splits `[batch, tokens, hidden]` into `[batch, heads, tokens, head_dim]`.
+    fn split_heads(&self, xs: &Tensor) -> Result<Tensor> {
+        let (batch, tokens, _) = xs.dims3()?;
+        xs.reshape((batch, tokens, self.num_heads, self.head_dim))?
+            .transpose(1, 2)?
+            .contiguous()
+    }
+
+    /// Attends from `queries` `[batch, q_tokens, hidden]` to `keys_values`
+    /// `[batch, kv_tokens, hidden]`.
+    pub fn forward_cross(&self, queries: &Tensor, keys_values: &Tensor) -> Result<Tensor> {
+        let (batch, query_tokens, _) = queries.dims3()?;
+        let query = self.split_heads(&queries.apply(&self.query)?)?;
+        let key = self.split_heads(&keys_values.apply(&self.key)?)?;
+        let value = self.split_heads(&keys_values.apply(&self.value)?)?;
+
+        let scale = (self.head_dim as f64).powf(-0.5);
+        let scores = (query.matmul(&key.t()?)? * scale)?;
+        let weights = candle_nn::ops::softmax_last_dim(&scores)?;
+        weights
+            .matmul(&value)?
+            .transpose(1, 2)?
+            .reshape((batch, query_tokens, self.num_heads * self.head_dim))?
+            .apply(&self.output)
+    }
+}
+
+impl Module for MultiHeadAttention {
+    fn forward(&self, xs: &Tensor) -> Result<Tensor> {
+        self.forward_cross(xs, xs)
+    }
+}
+
+/// Divides each row (last dimension) by its L2 norm.
+pub fn l2_normalize(xs: &Tensor) -> Result<Tensor> {
+    let norm = xs.sqr()?.sum_keepdim(D::Minus1)?.sqrt()?;
+    xs.broadcast_div(&norm)
+}
+
+/// Coefficient of PyTorch's bicubic interpolation (`upsample_bicubic2d`); Pillow uses -0.5.
+const TORCH_CUBIC_A: f64 = -0.75;
+
+/// Computes the four cubic-convolution weights for a sample at fraction `t` past a grid point,
+/// as PyTorch's `get_cubic_upsample_coefficients` does.
+fn cubic_weights(t: f64) -> [f64; 4] {
+    let near = |x: f64| ((TORCH_CUBIC_A + 2.0) * x - (TORCH_CUBIC_A + 3.0)) * x * x + 1.0;
+    let far = |x: f64| ((TORCH_CUBIC_A * x - 5.0 * TORCH_CUBIC_A) * x + 8.0 * TORCH_CUBIC_A) * x - 4.0 * TORCH_CUBIC_A;
+    [far(t + 1.0), near(t), near(1.0 - t), far(2.0 - t)]
+}
+
+/// First source index and weights of each output position along one axis, for
+/// `align_corners=False` with the scale `in_size / out_size`.
+fn cubic_taps(in_size: usize, out_size: usize) -> Vec<(i64, [f64; 4])> {
+    let scale = in_size as f64 / out_size as f64;
+    (0..out_size)
+        .map(|index| {
+            let source = (index as f64 + 0.5) * scale - 0.5;
+            let floor = source.floor();
+            (floor as i64 - 1, cubic_weights(source - floor))
+        })
+        .collect()
+}
+
+/// Resizes a row-major grid of embeddings `[height * width, dim]` to `[new_height * new_width,
+/// dim]` like `torch.nn.functional.interpolate(mode="bicubic", align_corners=False)` with an
+/// explicit output size: no antialiasing, and indices past the border clamped to the edge.
+pub fn interpolate_bicubic(
+    grid: &Tensor,
+    (height, width): (usize, usize),
+    (new_height, new_width): (usize, usize),
+) -> Result<Tensor> {
+    let (positions, dim) = grid.dims2()?;
+    if positions != height * width {
+        candle_core::bail!("position grid has {positions} rows, expected {height}x{width}");
+    }
+    let dtype = grid.dtype();
+    let values: Vec<f32> = grid.to_dtype(candle_core::DType::F32)?.flatten_all()?.to_vec1()?;
+    let rows = cubic_taps(height, new_height);
+    let columns = cubic_taps(width, new_width);
+    let clamp = |index: i64, size: usize| index.clamp(0, size as i64 - 1) as usize;
+
+    let mut output = vec![0f32; new_height * new_width * dim];
+    let mut accumulator = vec![0f64; dim];
+    for (out_y, (first_row, row_weights)) in rows.iter().enumerate() {
+        for (out_x, (first_column, column_weights)) in columns.iter().enumerate() {
+            accumulator.fill(0.0);
+            for (i, row_weight) in row_weights.iter().enumerate() {
+                let y = clamp(first_row + i as i64, height);
+                for (j, column_weight) in column_weights.iter().enumerate() {
+                    let x = clamp(first_column + j as i64, width);
+                    let weight = row_weight * column_weight;
+                    let source = &values[(y * width + x) * dim..][..dim];
+                    for (sum, &value) in accumulator.iter_mut().zip(source) {
+                        *sum += weight * f64::from(value);
+                    }
+                }
+            }
+            let target = &mut output[(out_y * new_width + out_x) * dim..][..dim];
+            for (value, sum) in target.iter_mut().zip(&accumulator) {
+                *value = *sum as f32;
+            }
+        }
+    }
+    Tensor::from_vec(output, (new_height * new_width, dim), &Device::Cpu)?
+        .to_device(grid.device())?
+        .to_dtype(dtype)
+}

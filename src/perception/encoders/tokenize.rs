@@ -1,0 +1,111 @@
+//! Text tokenisation from a `tokenizer.json` with fixed-length padding.
+//!
+//! SigLIP was trained on texts padded to `max_position_embeddings` without an attention mask and
+//! pools the last position, so its processor pads with `padding="max_length"` and the padding
+//! is part of the model input. CLIP pools at the end-of-text token under a causal mask, so
+//! padding after that token does not change the output, and fixed-length padding serves both.
+//!
+//! NOTE: the google/siglip checkpoints ship a SentencePiece `spiece.model`, and transformers'
+//! `SiglipTokenizer` lowercases, strips ASCII punctuation and collapses whitespace before it.
+//! Those checkpoints need a `tokenizer.json` converted with equivalent normalizers; this module
+//! applies only what the `tokenizer.json` declares.
+
+use std::path::{Path, PathBuf};
+
+use candle_core::{Device, Tensor};
+use tokenizers::{
+    PaddingDirection, PaddingParams, PaddingStrategy, Tokenizer, TruncationDirection, TruncationParams,
+    TruncationStrategy,
+};
+
+use super::error::{EncoderError, Result};
+
+/// A tokenizer that truncates and pads every text to one length.
+#[derive(Clone)]
+pub struct TextTokenizer {
+    tokenizer: Tokenizer,
+    path: PathBuf,
+    max_length: usize,
+}
+
+impl std::fmt::Debug for TextTokenizer {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("TextTokenizer")
+            .field("path", &self.path)
+            .field("max_length", &self.max_length)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TextTokenizer {
+    /// Loads `tokenizer.json` and sets truncation to `max_length` tokens (special tokens
+    /// included) and right padding with `pad_id` up to `max_length`. Any padding or truncation
+    /// stored in the file is replaced.
+    pub fn from_file(path: &Path, max_length: usize, pad_id: u32) -> Result<Self> {
+        let error = |message: String| EncoderError::Tokenizer {
+            path: path.to_path_buf(),
+            message,
+        };
+        if max_length == 0 {
+            return Err(error("max_length is 0; use the model's max_position_embeddings".into()));
+        }
+        let mut tokenizer = Tokenizer::from_file(path).map_err(|err| {
+            error(format!("cannot parse it ({err}); fetch the checkpoint's tokenizer.json again"))
+        })?;
+        let pad_token = tokenizer.id_to_token(pad_id).ok_or_else(|| {
+            error(format!("pad id {pad_id} is not in the vocabulary; check pad_token_id in config.json"))
+        })?;
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                direction: TruncationDirection::Right,
+                max_length,
+                strategy: TruncationStrategy::LongestFirst,
+                stride: 0,
+            }))
+            .map_err(|err| error(format!("cannot truncate to {max_length} tokens: {err}")))?;
+        tokenizer.with_padding(Some(PaddingParams {
+            strategy: PaddingStrategy::Fixed(max_length),
+            direction: PaddingDirection::Right,
+            pad_to_multiple_of: None,
+            pad_id,
+            pad_type_id: 0,
+            pad_token,
+        }));
+        Ok(Self {
+            tokenizer,
+            path: path.to_path_buf(),
+            max_length,
+        })
+    }
+
+    /// Length of every encoded sequence.
+    pub fn max_length(&self) -> usize {
+        self.max_length
+    }
+
+    /// Encodes texts with the tokenizer's special tokens, one row of `max_length` ids each.
+    pub fn encode(&self, texts: &[&str]) -> Result<Vec<Vec<u32>>> {
+        texts
+            .iter()
+            .map(|text| {
+                self.tokenizer
+                    .encode(*text, true)
+                    .map(|encoding| encoding.get_ids().to_vec())
+                    .map_err(|err| EncoderError::Tokenizer {
+                        path: self.path.clone(),
+                        message: format!("cannot encode {text:?}: {err}"),
+                    })
+            })
+            .collect()
+    }
+
+    /// Encodes texts into a `[texts, max_length]` u32 tensor.
+    pub fn encode_tensor(&self, texts: &[&str], device: &Device) -> Result<Tensor> {
+        if texts.is_empty() {
+            return Err(EncoderError::InvalidInput("encode needs at least one text".into()));
+        }
+        let ids: Vec<u32> = self.encode(texts)?.into_iter().flatten().collect();
+        Ok(Tensor::from_vec(ids, (texts.len(), self.max_length), device)?)
+    }
+}
