@@ -11,6 +11,7 @@
 
 pub mod checkpoint;
 pub mod clip;
+pub mod cost;
 pub mod dinov2;
 pub mod embed;
 pub mod error;
