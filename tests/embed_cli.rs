@@ -231,3 +231,33 @@ fn embed_requires_an_input() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("--image"), "{}", stderr(&output));
 }
+
+#[test]
+fn missing_output_directory_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("no-such-dir").join("x.safetensors");
+    let model = fixture_dir("siglip-tiny");
+
+    let args = ["embed", "--model", path_str(&model), "--text", "a zebra", "--out", path_str(&out)];
+    let output = pickloop(&args, dir.path());
+
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(message.contains("no-such-dir does not exist"), "{message}");
+}
+
+#[test]
+fn unwritable_output_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("taken.safetensors");
+    std::fs::create_dir(&out).unwrap();
+    let model = fixture_dir("siglip-tiny");
+
+    let args = ["embed", "--model", path_str(&model), "--text", "a zebra", "--out", path_str(&out)];
+    let output = pickloop(&args, dir.path());
+
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(message.contains("failed to write"), "{message}");
+    assert!(message.contains("taken.safetensors"), "{message}");
+}

@@ -70,24 +70,26 @@ pub fn write_tensors(out: &Path, tensors: &[(String, Tensor)], metadata: &BTreeM
         OutputFormat::Safetensors => {
             let header: HashMap<String, String> = metadata.clone().into_iter().collect();
             let views = tensors.iter().map(|(name, tensor)| (name.as_str(), tensor));
-            safetensors::serialize_to_file(views, Some(header), out).map_err(|err| {
-                EncoderError::InvalidInput(format!("failed to write {}: {err}", out.display()))
-            })?;
+            safetensors::serialize_to_file(views, Some(header), out).map_err(|err| write_error(out, err))?;
         }
         OutputFormat::Npy => {
             for ((_, tensor), path) in tensors.iter().zip(&paths) {
-                tensor.write_npy(path)?;
+                tensor.write_npy(path).map_err(|err| write_error(path, err))?;
             }
             let json_path = paths.last().expect("output_paths adds the metadata path");
             let json = serde_json::to_string_pretty(metadata).expect("string maps serialise to JSON");
-            std::fs::write(json_path, json).map_err(|source| EncoderError::Io {
-                path: json_path.clone(),
-                source,
-            })?;
+            std::fs::write(json_path, json).map_err(|err| write_error(json_path, err))?;
         }
     }
     for path in &paths {
         tracing::info!(path = %path.display(), "wrote");
     }
     Ok(paths)
+}
+
+fn write_error(path: &Path, err: impl std::fmt::Display) -> EncoderError {
+    EncoderError::Write {
+        path: path.to_path_buf(),
+        message: err.to_string(),
+    }
 }
