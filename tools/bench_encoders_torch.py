@@ -2,7 +2,7 @@
 """PyTorch counterpart of `pickloop bench encoders`: per-image CPU latency of the same encoder
 configs with random weights, and torch's float32 1024^3 matmul GFLOP/s, in the same table.
 
-Usage: python3 tools/bench_encoders_torch.py [--batch 1,8] [--repetitions 3] [--threads N]
+Usage: python3 tools/bench_encoders_torch.py [--model NAME,...] [--batch 1,8] [--repetitions 3] [--threads N]
 
 Needs torch and transformers (pip install torch transformers). Not part of CI. The thread count
 defaults to RAYON_NUM_THREADS, else the number of CPUs, which is what candle uses, so both
@@ -58,7 +58,10 @@ def dinov2_flops(config):
     return flops + encoder_flops(patches + 1, config.hidden_size, mlp_width, 2, config.num_hidden_layers)
 
 
-def models():
+MODEL_NAMES = ("siglip-base-patch16-224", "dinov2-small")
+
+
+def models(names):
     siglip = SiglipVisionConfig(
         hidden_size=768,
         intermediate_size=3072,
@@ -77,8 +80,10 @@ def models():
         image_size=DINOV2_TRAINED_IMAGE_SIZE,
         attn_implementation=ATTENTION,
     )
-    yield "siglip-base-patch16-224", SiglipVisionModel(siglip), siglip_flops(siglip)
-    yield "dinov2-small", Dinov2Model(dinov2), dinov2_flops(dinov2)
+    if "siglip-base-patch16-224" in names:
+        yield "siglip-base-patch16-224", SiglipVisionModel(siglip), siglip_flops(siglip)
+    if "dinov2-small" in names:
+        yield "dinov2-small", Dinov2Model(dinov2), dinov2_flops(dinov2)
 
 
 def time_runs(repetitions, operation):
@@ -111,6 +116,7 @@ def positive_int(text):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=",".join(MODEL_NAMES), help="models, comma-separated (default: both)")
     parser.add_argument("--batch", default="1,8", help="batch sizes, comma-separated (default 1,8)")
     parser.add_argument("--repetitions", type=positive_int, default=3, help="timed forward passes per row")
     parser.add_argument("--warm-up", type=int, default=1, help="untimed forward passes per row")
@@ -123,6 +129,10 @@ def main():
     )
     args = parser.parse_args()
     batches = [positive_int(batch) for batch in args.batch.split(",")]
+    names = args.model.split(",")
+    unknown = sorted(set(names) - set(MODEL_NAMES))
+    if unknown:
+        parser.error(f"unknown --model {', '.join(unknown)}; choose from {', '.join(MODEL_NAMES)}")
 
     torch.manual_seed(0)
     torch.set_num_threads(args.threads)
@@ -144,7 +154,7 @@ def main():
     print("| model | batch | ms/image mean | ms/image best | GFLOP/image | GFLOP/s | achieved/peak |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     with torch.inference_mode():
-        for name, model, flops in models():
+        for name, model, flops in models(names):
             model.eval()
             assert model.config._attn_implementation == ATTENTION, model.config._attn_implementation
             for batch in batches:

@@ -12,8 +12,8 @@ use super::error::{EncoderError, Result};
 pub enum OutputFormat {
     /// One `.safetensors` file with every tensor and the metadata in its header.
     Safetensors,
-    /// One `.npy` file per tensor plus a `.json` file with the metadata, because the `.npy`
-    /// format holds a single array and no metadata.
+    /// One `.npy` file per tensor plus a `.json` file with the metadata, because an `.npy`
+    /// file contains a single array and no metadata.
     Npy,
 }
 
