@@ -66,11 +66,14 @@ pub struct EncoderBenchArgs {
     pub matmul_repetitions: u32,
 }
 
+/// One forward pass over `[batch, channels, height, width]` pixel values, outputs dropped.
+type Forward = Box<dyn Fn(&Tensor) -> candle_core::Result<()>>;
+
 /// A random-weight model behind one forward function.
 struct Candidate {
     model: BenchModel,
     flops_per_image: f64,
-    forward: Box<dyn Fn(&Tensor) -> candle_core::Result<()>>,
+    forward: Forward,
 }
 
 /// Builds a model on a fresh [`VarMap`] and fills every weight with N(0, [`WEIGHT_STD`]) values.
