@@ -199,3 +199,43 @@ fn clip_rejects_gelu_config() {
     assert!(matches!(error, EncoderError::UnsupportedConfig { .. }), "{error:?}");
     assert!(error.to_string().contains("vision_config.hidden_act = gelu"), "{error}");
 }
+
+#[test]
+fn clip_embed_command_matches_score() {
+    let (dir, encoder) = load();
+    // Hugging Face CLIP configs name their type; `pickloop embed` reads it to pick the model.
+    let mut config: serde_json::Value = serde_json::from_str(CONFIG).unwrap();
+    config["model_type"] = "clip".into();
+    std::fs::write(dir.path().join("config.json"), config.to_string()).unwrap();
+    let images = [solid([200, 10, 10], 48, 40), solid([10, 10, 200], 40, 64)];
+    let image_paths = [dir.path().join("red.png"), dir.path().join("blue.png")];
+    for (image, path) in images.iter().zip(&image_paths) {
+        image.save(path).unwrap();
+    }
+    let texts = ["a red mug", "the blue can", "a box"];
+    let out = dir.path().join("clip.safetensors");
+    let mut args = vec!["embed", "--model", dir.path().to_str().unwrap(), "--out", out.to_str().unwrap()];
+    args.push("--image");
+    args.extend(image_paths.iter().map(|path| path.to_str().unwrap()));
+    args.push("--text");
+    args.extend(texts);
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_pickloop"))
+        .args(&args)
+        .env("HF_HUB_OFFLINE", "1")
+        .output()
+        .unwrap();
+
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    let written = candle_core::safetensors::load(&out, &Device::Cpu).unwrap();
+    let expected = encoder.score(&images, &texts).unwrap();
+    assert_eq!(written.len(), 2, "names: {:?}", written.keys());
+    assert_close("embed image_embeds vs score", &written["image_embeds"], &expected.image_embeds);
+    assert_close("embed text_embeds vs score", &written["text_embeds"], &expected.text_embeds);
+    assert_close(
+        "image_embeds method vs score",
+        &encoder.image_embeds(&images).unwrap(),
+        &expected.image_embeds,
+    );
+    assert_close("text_embeds method vs score", &encoder.text_embeds(&texts).unwrap(), &expected.text_embeds);
+}

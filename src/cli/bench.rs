@@ -1,4 +1,7 @@
-//! `pickloop bench`: throughput of the renderer and of the physics world on this machine.
+//! `pickloop bench`: throughput of the renderer, the physics world and the vision encoders on
+//! this machine.
+
+mod encoders;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -27,6 +30,8 @@ pub enum BenchCommand {
     Render(RenderBenchArgs),
     /// Physics steps per second of a scene with the arm in motion.
     Physics(PhysicsBenchArgs),
+    /// Per-image latency of SigLIP and DINOv2 with random weights, against f32 matmul GFLOP/s.
+    Encoders(encoders::EncoderBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -54,6 +59,7 @@ pub fn bench(command: &BenchCommand, assets: &Path) -> anyhow::Result<ExitCode> 
     match command {
         BenchCommand::Render(args) => bench_render(args, assets),
         BenchCommand::Physics(args) => bench_physics(args, assets),
+        BenchCommand::Encoders(args) => encoders::bench_encoders(args),
     }
 }
 

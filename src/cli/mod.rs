@@ -2,6 +2,7 @@
 
 mod bench;
 mod check;
+mod embed;
 mod run;
 mod summary;
 mod watch;
@@ -43,7 +44,9 @@ pub enum Command {
     /// Work with scene files.
     #[command(subcommand)]
     Scene(SceneCommand),
-    /// Measure rendering and physics throughput on this machine.
+    /// Write image and text embeddings of a SigLIP, DINOv2 or CLIP checkpoint to a file.
+    Embed(embed::EmbedArgs),
+    /// Measure rendering, physics and encoder throughput on this machine.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
 }
@@ -74,6 +77,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(&args, &cli.assets),
         Command::Watch(args) => watch::watch(&args, &cli.assets),
         Command::Scene(SceneCommand::Check(args)) => check::check(&args, &cli.assets),
+        Command::Embed(args) => embed::run_embed(&args),
         Command::Bench(command) => bench::bench(&command, &cli.assets),
     }
 }

@@ -53,7 +53,7 @@ impl Default for Config {
 
 impl Config {
     /// Hidden width of the feed-forward block.
-    fn mlp_hidden_size(&self) -> usize {
+    pub fn mlp_hidden_size(&self) -> usize {
         let hidden = (self.hidden_size as f64 * self.mlp_ratio) as usize;
         if self.use_swiglu_ffn {
             (hidden * 2 / 3).div_ceil(SWIGLU_WIDTH_MULTIPLE) * SWIGLU_WIDTH_MULTIPLE

@@ -24,6 +24,9 @@ pub enum EncoderError {
         source: std::io::Error,
     },
 
+    #[error("failed to write {path}: {message}; check that the directory is writable and has free space")]
+    Write { path: PathBuf, message: String },
+
     #[error("download of {file} from {repo_id}@{revision} failed: {source}")]
     Download {
         repo_id: String,

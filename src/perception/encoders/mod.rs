@@ -6,12 +6,16 @@
 //!
 //! Each model reads a Hugging Face checkpoint directory or hub id ([`checkpoint`]), preprocesses
 //! images as transformers' Pillow-based image processors do ([`preprocess`], [`resample`]) and
-//! tokenises with the checkpoint's `tokenizer.json` ([`tokenize`]). [`pipeline`] bundles them.
+//! tokenises with the checkpoint's `tokenizer.json` ([`tokenize`]). [`pipeline`] bundles them,
+//! and [`embed`] runs whichever one a checkpoint's `config.json` names.
 
 pub mod checkpoint;
 pub mod clip;
+pub mod cost;
 pub mod dinov2;
+pub mod embed;
 pub mod error;
+pub mod export;
 pub mod hub;
 pub mod layers;
 pub mod pipeline;
