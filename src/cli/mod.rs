@@ -2,6 +2,7 @@
 
 mod bench;
 mod check;
+mod perception;
 mod run;
 mod summary;
 mod watch;

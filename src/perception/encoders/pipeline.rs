@@ -176,6 +176,18 @@ impl ClipEncoder {
         })
     }
 
+    /// L2-normalised image embeddings `[images, projection_dim]`.
+    pub fn image_embeds(&self, images: &[RgbImage]) -> Result<Tensor> {
+        let pixel_values = self.processor.preprocess(images, &self.device)?;
+        Ok(l2_normalize(&self.model.get_image_features(&pixel_values)?)?)
+    }
+
+    /// L2-normalised text embeddings `[texts, projection_dim]`.
+    pub fn text_embeds(&self, texts: &[&str]) -> Result<Tensor> {
+        let input_ids = self.tokenizer.encode_tensor(texts, &self.device)?;
+        Ok(l2_normalize(&self.model.get_text_features(&input_ids)?)?)
+    }
+
     /// Scores candidate images against texts.
     pub fn score(&self, images: &[RgbImage], texts: &[&str]) -> Result<ClipOutput> {
         let pixel_values = self.processor.preprocess(images, &self.device)?;

@@ -1,0 +1,366 @@
+//! Tracking by patch-feature matching: is this still the same object, and where is it now?
+//!
+//! The template is the set of patch features inside the chosen proposal's mask. Each new frame
+//! is scored cell by cell with the best cosine similarity to any template feature, inside a
+//! search window around the last position. The cells near the peak that score close to it form
+//! the matched region; their similarity-weighted centroid is lifted to 3D with the median depth
+//! around it and the calibrated camera.
+
+use std::sync::Arc;
+
+use bevy::math::Vec3;
+use image::RgbImage;
+use serde::{Deserialize, Serialize};
+
+use super::Observation;
+use super::encoders::preprocess::ResizeTarget;
+use super::encoders::{Dinov2Encoder, ImageProcessor};
+
+/// Patch features of one image on a regular grid, each row L2-normalised.
+#[derive(Debug, Clone)]
+pub struct PatchGrid {
+    pub rows: usize,
+    pub cols: usize,
+    pub dim: usize,
+    /// `rows * cols * dim` values, row-major over cells.
+    pub features: Vec<f32>,
+    /// Width and height of one cell in frame pixels.
+    pub cell_px: [f32; 2],
+}
+
+impl PatchGrid {
+    /// Builds a grid from raw features and normalises each cell's vector.
+    pub fn new(rows: usize, cols: usize, dim: usize, mut features: Vec<f32>, cell_px: [f32; 2]) -> Self {
+        assert_eq!(features.len(), rows * cols * dim, "features must be rows x cols x dim");
+        for cell in features.chunks_mut(dim.max(1)) {
+            let norm = cell.iter().map(|x| x * x).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                cell.iter_mut().for_each(|x| *x /= norm);
+            }
+        }
+        Self { rows, cols, dim, features, cell_px }
+    }
+
+    pub fn feature(&self, cell: usize) -> &[f32] {
+        &self.features[cell * self.dim..(cell + 1) * self.dim]
+    }
+
+    /// Cell that contains pixel `(u, v)`.
+    pub fn cell_of(&self, u: u32, v: u32) -> usize {
+        let col = ((u as f32 + 0.5) / self.cell_px[0]) as usize;
+        let row = ((v as f32 + 0.5) / self.cell_px[1]) as usize;
+        row.min(self.rows - 1) * self.cols + col.min(self.cols - 1)
+    }
+
+    /// Centre of a cell in continuous pixel coordinates.
+    pub fn cell_centre(&self, cell: usize) -> [f32; 2] {
+        let (row, col) = (cell / self.cols, cell % self.cols);
+        [(col as f32 + 0.5) * self.cell_px[0], (row as f32 + 0.5) * self.cell_px[1]]
+    }
+
+    /// Cells covered by at least [`MIN_MASK_SHARE`] of their pixels in a mask given as
+    /// row-major pixel indices of an image `width` pixels wide.
+    pub fn cells_in_mask(&self, pixels: &[usize], width: u32) -> Vec<usize> {
+        let mut counts = vec![0usize; self.rows * self.cols];
+        for &index in pixels {
+            counts[self.cell_of(index as u32 % width, index as u32 / width)] += 1;
+        }
+        let cell_area = self.cell_px[0] * self.cell_px[1];
+        let mut cells: Vec<usize> = (0..counts.len())
+            .filter(|&cell| counts[cell] as f32 >= MIN_MASK_SHARE * cell_area)
+            .collect();
+        if cells.is_empty() {
+            // A mask smaller than a cell still gets the cell that holds most of it.
+            cells.extend(counts.iter().enumerate().max_by_key(|(_, n)| **n).filter(|(_, n)| **n > 0).map(|(c, _)| c));
+        }
+        cells
+    }
+
+    /// Mean of the given cells' features, L2-normalised.
+    pub fn mean_feature(&self, cells: &[usize]) -> Vec<f32> {
+        let mut mean = vec![0.0; self.dim];
+        for &cell in cells {
+            mean.iter_mut().zip(self.feature(cell)).for_each(|(m, x)| *m += x);
+        }
+        let norm = mean.iter().map(|x| x * x).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            mean.iter_mut().for_each(|x| *x /= norm);
+        }
+        mean
+    }
+}
+
+/// Share of a cell's pixels a mask must cover for the cell to join the template.
+pub const MIN_MASK_SHARE: f32 = 0.5;
+
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// An image encoder that yields a grid of patch features.
+pub trait PatchFeatureExtractor: Send {
+    fn extract(&mut self, image: &RgbImage) -> anyhow::Result<PatchGrid>;
+    /// The model and its settings, for evidence rows.
+    fn record(&self) -> serde_json::Value;
+}
+
+/// Length of the shorter side the frame is resized to before DINOv2, pixels: the size the
+/// DINOv2 image processors crop to, so patch features keep their trained scale.
+pub const DINOV2_SHORT_SIDE_PX: u32 = 224;
+
+/// DINOv2 patch tokens of the whole frame. The checkpoint's processor would center-crop the
+/// frame, which drops the sides, so the frame is instead resized to a patch-aligned size with
+/// the same aspect ratio and normalised with the checkpoint's mean and std.
+pub struct Dinov2Patches {
+    encoder: Arc<Dinov2Encoder>,
+}
+
+impl Dinov2Patches {
+    pub fn new(encoder: Arc<Dinov2Encoder>) -> Self {
+        Self { encoder }
+    }
+
+    /// Input `(width, height)` for a frame: shorter side [`DINOV2_SHORT_SIDE_PX`], both
+    /// sides rounded to whole patches.
+    pub fn input_size(&self, width: u32, height: u32) -> (u32, u32) {
+        let patch = self.encoder.model.patch_size() as u32;
+        let scale = DINOV2_SHORT_SIDE_PX as f32 / width.min(height) as f32;
+        let round = |side: u32| (((side as f32 * scale) / patch as f32).round() as u32).max(1) * patch;
+        (round(width), round(height))
+    }
+}
+
+impl PatchFeatureExtractor for Dinov2Patches {
+    fn extract(&mut self, image: &RgbImage) -> anyhow::Result<PatchGrid> {
+        let (width, height) = self.input_size(image.width(), image.height());
+        let mut config = self.encoder.processor.config().clone();
+        config.do_resize = true;
+        config.size = Some(ResizeTarget::Exact { height, width });
+        config.do_center_crop = false;
+        let processor = ImageProcessor::new(config)?;
+        let pixel_values = processor.preprocess(std::slice::from_ref(image), &candle_core::Device::Cpu)?;
+        let output = self.encoder.model.forward(&pixel_values)?;
+        let patch = self.encoder.model.patch_size();
+        let (rows, cols) = (height as usize / patch, width as usize / patch);
+        let tokens = output.last_hidden_state.get(0)?.narrow(0, 1, rows * cols)?;
+        let dim = tokens.dim(1)?;
+        let features: Vec<f32> = tokens.flatten_all()?.to_vec1()?;
+        let cell_px = [image.width() as f32 / cols as f32, image.height() as f32 / rows as f32];
+        Ok(PatchGrid::new(rows, cols, dim, features, cell_px))
+    }
+
+    fn record(&self) -> serde_json::Value {
+        serde_json::json!({
+            "model": "dinov2",
+            "features": "last_hidden_state patch tokens of the whole frame",
+            "short_side_px": DINOV2_SHORT_SIDE_PX,
+            "checkpoint": self.encoder.checkpoint,
+        })
+    }
+}
+
+/// Tuning of the tracker.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TrackerSettings {
+    /// Matches with a mean similarity below this count as lost.
+    pub loss_threshold: f32,
+    /// Radius of the search window around the last position, in cells.
+    pub search_radius_cells: f32,
+    /// Cells near the peak that score at least this share of the peak join the matched region.
+    pub region_share_of_peak: f32,
+    /// Half-size of the window whose median depth lifts the match to 3D, pixels.
+    pub depth_window_px: u32,
+}
+
+impl Default for TrackerSettings {
+    fn default() -> Self {
+        Self {
+            loss_threshold: 0.5,
+            search_radius_cells: 4.0,
+            region_share_of_peak: 0.9,
+            depth_window_px: 3,
+        }
+    }
+}
+
+/// Why a frame did not yield an estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LossReason {
+    LowConfidence,
+    NoValidDepth,
+}
+
+/// The tracker's result for one frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrackUpdate {
+    /// Similarity-weighted centroid of the matched region, continuous pixel coordinates.
+    pub pixel: [f32; 2],
+    /// Mean similarity of the matched region's cells.
+    pub confidence: f32,
+    /// World position of the match; `None` when lost.
+    pub position: Option<Vec3>,
+    pub lost: Option<LossReason>,
+}
+
+/// Follows one object through frames by its patch template.
+#[derive(Debug, Clone)]
+pub struct Tracker {
+    template: Vec<Vec<f32>>,
+    /// Extent of the template in cells, the radius of the matched region around the peak.
+    region_radius_cells: f32,
+    last_pixel: [f32; 2],
+    settings: TrackerSettings,
+}
+
+impl Tracker {
+    /// Takes the template from the cells under `mask` (row-major pixel indices of an image
+    /// `width` pixels wide). Returns `None` for an empty mask.
+    pub fn start(grid: &PatchGrid, mask: &[usize], width: u32, settings: TrackerSettings) -> Option<Self> {
+        let cells = grid.cells_in_mask(mask, width);
+        if cells.is_empty() {
+            return None;
+        }
+        let centres: Vec<[f32; 2]> = cells.iter().map(|&c| grid.cell_centre(c)).collect();
+        let count = centres.len() as f32;
+        let centre = [
+            centres.iter().map(|c| c[0]).sum::<f32>() / count,
+            centres.iter().map(|c| c[1]).sum::<f32>() / count,
+        ];
+        let spread = centres
+            .iter()
+            .map(|c| ((c[0] - centre[0]) / grid.cell_px[0]).hypot((c[1] - centre[1]) / grid.cell_px[1]))
+            .fold(0.0f32, f32::max);
+        Some(Self {
+            template: cells.iter().map(|&c| grid.feature(c).to_vec()).collect(),
+            region_radius_cells: spread.max(1.0),
+            last_pixel: centre,
+            settings,
+        })
+    }
+
+    pub fn last_pixel(&self) -> [f32; 2] {
+        self.last_pixel
+    }
+
+    /// Matches the template in `grid`, the features of `observation`'s RGB frame.
+    pub fn update(&mut self, grid: &PatchGrid, observation: &Observation) -> TrackUpdate {
+        let window = self.settings.search_radius_cells;
+        let cells_from = |a: [f32; 2], b: [f32; 2]| ((a[0] - b[0]) / grid.cell_px[0]).hypot((a[1] - b[1]) / grid.cell_px[1]);
+        let mut similarity = vec![f32::NEG_INFINITY; grid.rows * grid.cols];
+        let mut peak: Option<usize> = None;
+        for cell in 0..similarity.len() {
+            if cells_from(grid.cell_centre(cell), self.last_pixel) > window {
+                continue;
+            }
+            let feature = grid.feature(cell);
+            similarity[cell] = self.template.iter().map(|t| dot(t, feature)).fold(f32::NEG_INFINITY, f32::max);
+            if peak.is_none_or(|best| similarity[cell] > similarity[best]) {
+                peak = Some(cell);
+            }
+        }
+        let Some(peak) = peak else {
+            return self.lost(0.0, LossReason::LowConfidence);
+        };
+
+        let peak_centre = grid.cell_centre(peak);
+        let floor = similarity[peak] * self.settings.region_share_of_peak;
+        let (mut weight, mut sum_u, mut sum_v, mut count) = (0.0f32, 0.0f32, 0.0f32, 0usize);
+        for (cell, &score) in similarity.iter().enumerate() {
+            let centre = grid.cell_centre(cell);
+            if score >= floor && score > 0.0 && cells_from(centre, peak_centre) <= self.region_radius_cells {
+                weight += score;
+                sum_u += score * centre[0];
+                sum_v += score * centre[1];
+                count += 1;
+            }
+        }
+        if count == 0 {
+            return self.lost(similarity[peak].max(0.0), LossReason::LowConfidence);
+        }
+        let confidence = weight / count as f32;
+        let pixel = [sum_u / weight, sum_v / weight];
+        if confidence < self.settings.loss_threshold {
+            return self.lost(confidence, LossReason::LowConfidence);
+        }
+        let Some(position) = lift(observation, pixel, self.settings.depth_window_px) else {
+            return self.lost(confidence, LossReason::NoValidDepth);
+        };
+        self.last_pixel = pixel;
+        TrackUpdate {
+            pixel,
+            confidence,
+            position: Some(position),
+            lost: None,
+        }
+    }
+
+    fn lost(&self, confidence: f32, reason: LossReason) -> TrackUpdate {
+        TrackUpdate {
+            pixel: self.last_pixel,
+            confidence,
+            position: None,
+            lost: Some(reason),
+        }
+    }
+}
+
+/// Lifts a pixel to the world with the median of the valid depths around it, skipping pixels
+/// of the robot's own links. Returns `None` when the window has no valid depth.
+pub fn lift(observation: &Observation, pixel: [f32; 2], half_window: u32) -> Option<Vec3> {
+    let depth = observation.depth;
+    let u = (pixel[0].floor().max(0.0) as u32).min(depth.width - 1);
+    let v = (pixel[1].floor().max(0.0) as u32).min(depth.height - 1);
+    let mut depths = Vec::new();
+    for y in v.saturating_sub(half_window)..=(v + half_window).min(depth.height - 1) {
+        for x in u.saturating_sub(half_window)..=(u + half_window).min(depth.width - 1) {
+            let index = (y * depth.width + x) as usize;
+            let d = depth.data[index];
+            let robot = observation.robot_mask.get(index).copied().unwrap_or(false);
+            if d.is_finite() && d > 0.0 && !robot {
+                depths.push(d);
+            }
+        }
+    }
+    if depths.is_empty() {
+        return None;
+    }
+    depths.sort_by(f32::total_cmp);
+    Some(observation.camera.unproject(u, v, depths[depths.len() / 2]))
+}
+
+/// Colour-histogram patch features: a stand-in extractor whose correspondences are known
+/// (equal colours match), so the tracker can be tested apart from any weights.
+#[derive(Debug, Clone, Copy)]
+pub struct ColourPatches {
+    /// Side of a square cell, pixels.
+    pub cell_px: u32,
+    /// Histogram bins per RGB channel; the feature has `bins³` entries.
+    pub bins: u32,
+}
+
+impl PatchFeatureExtractor for ColourPatches {
+    fn extract(&mut self, image: &RgbImage) -> anyhow::Result<PatchGrid> {
+        anyhow::ensure!(self.cell_px > 0 && self.bins > 0, "cell_px and bins must be positive");
+        let cols = (image.width() / self.cell_px).max(1) as usize;
+        let rows = (image.height() / self.cell_px).max(1) as usize;
+        let dim = (self.bins * self.bins * self.bins) as usize;
+        let mut features = vec![0.0f32; rows * cols * dim];
+        let bin = |value: u8| u32::from(value) * self.bins / 256;
+        for (u, v, pixel) in image.enumerate_pixels() {
+            let (col, row) = ((u / self.cell_px) as usize, (v / self.cell_px) as usize);
+            if col >= cols || row >= rows {
+                continue;
+            }
+            let [r, g, b] = pixel.0;
+            let index = ((bin(r) * self.bins + bin(g)) * self.bins + bin(b)) as usize;
+            features[(row * cols + col) * dim + index] += 1.0;
+        }
+        let cell_px = [self.cell_px as f32, self.cell_px as f32];
+        Ok(PatchGrid::new(rows, cols, dim, features, cell_px))
+    }
+
+    fn record(&self) -> serde_json::Value {
+        serde_json::json!({ "model": "colour histogram", "cell_px": self.cell_px, "bins": self.bins })
+    }
+}
