@@ -45,6 +45,8 @@ pub struct SelectTrack {
     loss_policy: LossPolicy,
     tracker: Option<Tracker>,
     held: Option<TargetEstimate>,
+    /// Whether the last step lost the target, so a loss is recorded once, not every step.
+    lost: bool,
 }
 
 impl SelectTrack {
@@ -64,6 +66,7 @@ impl SelectTrack {
             loss_policy,
             tracker: None,
             held: None,
+            lost: false,
         }
     }
 
@@ -136,7 +139,7 @@ impl SensorPerception for SelectTrack {
         let Some(tracker) = self.tracker.as_mut() else {
             let mut decision = self.select(observation, Some(&grid))?;
             if decision.chosen.is_some() {
-                decision.events.push(event(EventKind::Select, "first frame with proposals".to_owned()));
+                decision.events.push(event(EventKind::Select, "no target chosen yet".to_owned()));
             }
             return Ok(decision);
         };
@@ -148,21 +151,30 @@ impl SensorPerception for SelectTrack {
                 confidence: update.confidence,
             };
             self.held = Some(estimate);
+            self.lost = false;
             return Ok(Decision {
                 estimate: Some(estimate),
                 ..Decision::default()
             });
         };
 
-        let why = format!("{reason:?} (confidence {:.3})", update.confidence);
-        info!(step = observation.step, policy = ?self.loss_policy, "target lost: {why}");
+        let why = format!("{} (confidence {:.3})", reason.as_str(), update.confidence);
         match self.loss_policy {
-            LossPolicy::Hold => Ok(Decision {
-                estimate: self.held,
-                events: vec![event(EventKind::Lost, format!("{why}; holding the last estimate"))],
-                ..Decision::default()
-            }),
+            LossPolicy::Hold => {
+                let mut events = Vec::new();
+                if !self.lost {
+                    info!(step = observation.step, "target lost: {why}; holding the last estimate");
+                    events.push(event(EventKind::Lost, format!("{why}; holding the last estimate")));
+                }
+                self.lost = true;
+                Ok(Decision {
+                    estimate: self.held,
+                    events,
+                    ..Decision::default()
+                })
+            }
             LossPolicy::Reselect => {
+                info!(step = observation.step, "target lost: {why}; selecting again");
                 self.tracker = None;
                 let mut decision = self.select(observation, Some(&grid))?;
                 decision.events.push(event(EventKind::Lost, why.clone()));

@@ -3,8 +3,8 @@
 //! The template is the set of patch features inside the chosen proposal's mask. Each new frame
 //! is scored cell by cell with the best cosine similarity to any template feature, inside a
 //! search window around the last position. The cells near the peak that score close to it form
-//! the matched region; their similarity-weighted centroid is lifted to 3D with the median depth
-//! around it and the calibrated camera.
+//! the matched region. Its similarity-weighted centroid is the match in the image, and the
+//! nearer half of its depth pixels, lifted with the calibrated camera, is the 3D estimate.
 
 use std::sync::Arc;
 
@@ -90,6 +90,10 @@ impl PatchGrid {
     }
 }
 
+/// Share of the template cells, best first, whose similarities are averaged into a cell's
+/// match score.
+pub const TEMPLATE_TOP_SHARE: f32 = 0.25;
+
 /// Share of a cell's pixels a mask must cover for the cell to join the template.
 pub const MIN_MASK_SHARE: f32 = 0.5;
 
@@ -168,8 +172,9 @@ pub struct TrackerSettings {
     pub search_radius_cells: f32,
     /// Cells near the peak that score at least this share of the peak join the matched region.
     pub region_share_of_peak: f32,
-    /// Half-size of the window whose median depth lifts the match to 3D, pixels.
-    pub depth_window_px: u32,
+    /// Share of the matched cells' depth pixels, nearest first, whose 3D points are averaged
+    /// into the estimate.
+    pub front_share: f32,
 }
 
 impl Default for TrackerSettings {
@@ -178,7 +183,7 @@ impl Default for TrackerSettings {
             loss_threshold: 0.5,
             search_radius_cells: 4.0,
             region_share_of_peak: 0.9,
-            depth_window_px: 3,
+            front_share: 0.5,
         }
     }
 }
@@ -189,6 +194,15 @@ impl Default for TrackerSettings {
 pub enum LossReason {
     LowConfidence,
     NoValidDepth,
+}
+
+impl LossReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::LowConfidence => "low_confidence",
+            Self::NoValidDepth => "no_valid_depth",
+        }
+    }
 }
 
 /// The tracker's result for one frame.
@@ -247,14 +261,14 @@ impl Tracker {
     pub fn update(&mut self, grid: &PatchGrid, observation: &Observation) -> TrackUpdate {
         let window = self.settings.search_radius_cells;
         let cells_from = |a: [f32; 2], b: [f32; 2]| ((a[0] - b[0]) / grid.cell_px[0]).hypot((a[1] - b[1]) / grid.cell_px[1]);
+        let robot = robot_cells(grid, observation);
         let mut similarity = vec![f32::NEG_INFINITY; grid.rows * grid.cols];
         let mut peak: Option<usize> = None;
         for cell in 0..similarity.len() {
-            if cells_from(grid.cell_centre(cell), self.last_pixel) > window {
+            if robot[cell] || cells_from(grid.cell_centre(cell), self.last_pixel) > window {
                 continue;
             }
-            let feature = grid.feature(cell);
-            similarity[cell] = self.template.iter().map(|t| dot(t, feature)).fold(f32::NEG_INFINITY, f32::max);
+            similarity[cell] = self.match_score(grid.feature(cell));
             if peak.is_none_or(|best| similarity[cell] > similarity[best]) {
                 peak = Some(cell);
             }
@@ -265,16 +279,18 @@ impl Tracker {
 
         let peak_centre = grid.cell_centre(peak);
         let floor = similarity[peak] * self.settings.region_share_of_peak;
-        let (mut weight, mut sum_u, mut sum_v, mut count) = (0.0f32, 0.0f32, 0.0f32, 0usize);
+        let (mut weight, mut sum_u, mut sum_v) = (0.0f32, 0.0f32, 0.0f32);
+        let mut region = Vec::new();
         for (cell, &score) in similarity.iter().enumerate() {
             let centre = grid.cell_centre(cell);
             if score >= floor && score > 0.0 && cells_from(centre, peak_centre) <= self.region_radius_cells {
                 weight += score;
                 sum_u += score * centre[0];
                 sum_v += score * centre[1];
-                count += 1;
+                region.push(cell);
             }
         }
+        let count = region.len();
         if count == 0 {
             return self.lost(similarity[peak].max(0.0), LossReason::LowConfidence);
         }
@@ -283,7 +299,7 @@ impl Tracker {
         if confidence < self.settings.loss_threshold {
             return self.lost(confidence, LossReason::LowConfidence);
         }
-        let Some(position) = lift(observation, pixel, self.settings.depth_window_px) else {
+        let Some(position) = lift_region(observation, grid, &region, self.settings.front_share) else {
             return self.lost(confidence, LossReason::NoValidDepth);
         };
         self.last_pixel = pixel;
@@ -293,6 +309,16 @@ impl Tracker {
             position: Some(position),
             lost: None,
         }
+    }
+
+    /// Mean of the best [`TEMPLATE_TOP_SHARE`] of the similarities between `feature` and the
+    /// template cells. A plain maximum lets one template cell that shows a highlight or the
+    /// background match anything of that appearance.
+    fn match_score(&self, feature: &[f32]) -> f32 {
+        let mut scores: Vec<f32> = self.template.iter().map(|t| dot(t, feature)).collect();
+        scores.sort_by(|a, b| b.total_cmp(a));
+        let top = ((scores.len() as f32 * TEMPLATE_TOP_SHARE).ceil() as usize).clamp(1, scores.len());
+        scores[..top].iter().sum::<f32>() / top as f32
     }
 
     fn lost(&self, confidence: f32, reason: LossReason) -> TrackUpdate {
@@ -305,28 +331,60 @@ impl Tracker {
     }
 }
 
-/// Lifts a pixel to the world with the median of the valid depths around it, skipping pixels
-/// of the robot's own links. Returns `None` when the window has no valid depth.
-pub fn lift(observation: &Observation, pixel: [f32; 2], half_window: u32) -> Option<Vec3> {
+/// Cells that the robot's own links cover for at least [`MIN_MASK_SHARE`] of their pixels.
+/// The robot knows where its links are, so the tracker never matches the target on them.
+fn robot_cells(grid: &PatchGrid, observation: &Observation) -> Vec<bool> {
+    let width = observation.depth.width;
+    let robot_pixels: Vec<usize> = observation
+        .robot_mask
+        .iter()
+        .enumerate()
+        .filter_map(|(index, &robot)| robot.then_some(index))
+        .collect();
+    let mut cells = vec![false; grid.rows * grid.cols];
+    if robot_pixels.is_empty() {
+        return cells;
+    }
+    let mut counts = vec![0usize; cells.len()];
+    for index in robot_pixels {
+        counts[grid.cell_of(index as u32 % width, index as u32 / width)] += 1;
+    }
+    let cell_area = grid.cell_px[0] * grid.cell_px[1];
+    for (robot, count) in cells.iter_mut().zip(counts) {
+        *robot = count as f32 >= MIN_MASK_SHARE * cell_area;
+    }
+    cells
+}
+
+/// Lifts matched cells to the world: the mean of the nearest `front_share` of their valid
+/// depth pixels, unprojected with the camera. An object stands in front of what surrounds it,
+/// so the nearer pixels of cells on its outline are the object's. Pixels of the robot's own
+/// links are skipped. Returns `None` when the cells have no valid depth.
+pub fn lift_region(observation: &Observation, grid: &PatchGrid, cells: &[usize], front_share: f32) -> Option<Vec3> {
     let depth = observation.depth;
-    let u = (pixel[0].floor().max(0.0) as u32).min(depth.width - 1);
-    let v = (pixel[1].floor().max(0.0) as u32).min(depth.height - 1);
-    let mut depths = Vec::new();
-    for y in v.saturating_sub(half_window)..=(v + half_window).min(depth.height - 1) {
-        for x in u.saturating_sub(half_window)..=(u + half_window).min(depth.width - 1) {
-            let index = (y * depth.width + x) as usize;
-            let d = depth.data[index];
-            let robot = observation.robot_mask.get(index).copied().unwrap_or(false);
-            if d.is_finite() && d > 0.0 && !robot {
-                depths.push(d);
+    let mut samples: Vec<(f32, u32, u32)> = Vec::new();
+    for &cell in cells {
+        let [centre_u, centre_v] = grid.cell_centre(cell);
+        let half = [grid.cell_px[0] / 2.0, grid.cell_px[1] / 2.0];
+        let u_range = (centre_u - half[0]).max(0.0) as u32..((centre_u + half[0]) as u32).min(depth.width);
+        for v in (centre_v - half[1]).max(0.0) as u32..((centre_v + half[1]) as u32).min(depth.height) {
+            for u in u_range.clone() {
+                let index = (v * depth.width + u) as usize;
+                let d = depth.data[index];
+                let robot = observation.robot_mask.get(index).copied().unwrap_or(false);
+                if d.is_finite() && d > 0.0 && !robot {
+                    samples.push((d, u, v));
+                }
             }
         }
     }
-    if depths.is_empty() {
+    if samples.is_empty() {
         return None;
     }
-    depths.sort_by(f32::total_cmp);
-    Some(observation.camera.unproject(u, v, depths[depths.len() / 2]))
+    samples.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let keep = ((samples.len() as f32 * front_share).ceil() as usize).clamp(1, samples.len());
+    let sum: Vec3 = samples[..keep].iter().map(|&(d, u, v)| observation.camera.unproject(u, v, d)).sum();
+    Some(sum / keep as f32)
 }
 
 /// Colour-histogram patch features: a stand-in extractor whose correspondences are known
