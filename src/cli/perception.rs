@@ -32,7 +32,7 @@ pub struct PerceptionArgs {
     /// Defaults to "{}" and "a photo of {}".
     #[arg(long = "prompt", value_name = "TEMPLATE")]
     pub prompts: Vec<String>,
-    /// What tracking does when it loses the target: hold the last estimate or select again.
+    /// Policy when tracking loses the target: hold the last estimate or select again.
     #[arg(long, value_enum, value_name = "POLICY")]
     pub on_loss: Option<LossPolicy>,
 }

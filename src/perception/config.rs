@@ -23,7 +23,7 @@ pub const PERCEPTION_NAMES: [&str; 6] = [
     "dinov2-exemplar",
 ];
 
-/// Which perception to build, with everything it needs.
+/// Perception name with the loaded encoders and settings it needs.
 #[derive(Debug, Clone)]
 pub struct PerceptionConfig {
     pub name: String,
@@ -55,7 +55,7 @@ pub struct PerceptionRequest {
 }
 
 impl PerceptionRequest {
-    /// The perception when none is named: `siglip+dinov2` or `clip+dinov2` when their
+    /// Returns the perception to run when none is named: `siglip+dinov2` or `clip+dinov2` when their
     /// checkpoints are given, `dinov2-exemplar` with an exemplar, else `oracle`.
     pub fn default_name(&self) -> &'static str {
         match (&self.siglip, &self.clip, &self.dinov2, &self.exemplar) {
@@ -68,7 +68,7 @@ impl PerceptionRequest {
 }
 
 impl PerceptionConfig {
-    /// A perception that needs no checkpoints (`oracle`, `random`) with default settings.
+    /// Creates a perception that needs no checkpoints (`oracle`, `random`) with default settings.
     pub fn named(name: &str) -> Self {
         Self {
             name: name.to_owned(),

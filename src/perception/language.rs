@@ -16,7 +16,7 @@ use crate::act::controller::TargetEstimate;
 /// sigmoid and softmax scores are not comparable with the controller's confidence gate.
 pub const SELECTION_CONFIDENCE: f32 = 1.0;
 
-/// What to do when the tracker loses the target.
+/// Policy when the tracker loses the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum LossPolicy {
@@ -26,7 +26,7 @@ pub enum LossPolicy {
     Reselect,
 }
 
-/// How proposals are scored.
+/// Scoring method of the proposals.
 pub enum Scoring {
     /// Crops scored against the instruction by a vision-language model.
     Language(Box<dyn CropScorer>),
@@ -70,7 +70,7 @@ impl SelectTrack {
         }
     }
 
-    /// The configuration recorded in evidence rows.
+    /// Returns the configuration recorded in evidence rows.
     pub fn record(&self) -> serde_json::Value {
         let scorer = match &self.scoring {
             Scoring::Language(scorer) => scorer.record(),
@@ -158,13 +158,13 @@ impl SensorPerception for SelectTrack {
             });
         };
 
-        let why = format!("{} (confidence {:.3})", reason.as_str(), update.confidence);
+        let reason_text = format!("{} (confidence {:.3})", reason.as_str(), update.confidence);
         match self.loss_policy {
             LossPolicy::Hold => {
                 let mut events = Vec::new();
                 if !self.lost {
-                    info!(step = observation.step, "target lost: {why}; holding the last estimate");
-                    events.push(event(EventKind::Lost, format!("{why}; holding the last estimate")));
+                    info!(step = observation.step, "target lost: {reason_text}; holding the last estimate");
+                    events.push(event(EventKind::Lost, format!("{reason_text}; holding the last estimate")));
                 }
                 self.lost = true;
                 Ok(Decision {
@@ -174,12 +174,12 @@ impl SensorPerception for SelectTrack {
                 })
             }
             LossPolicy::Reselect => {
-                info!(step = observation.step, "target lost: {why}; selecting again");
+                info!(step = observation.step, "target lost: {reason_text}; selecting again");
                 self.tracker = None;
                 let mut decision = self.select(observation, Some(&grid))?;
-                decision.events.push(event(EventKind::Lost, why.clone()));
+                decision.events.push(event(EventKind::Lost, reason_text.clone()));
                 if decision.chosen.is_some() {
-                    decision.events.push(event(EventKind::Select, format!("reselected after {why}")));
+                    decision.events.push(event(EventKind::Select, format!("reselected after {reason_text}")));
                 }
                 Ok(decision)
             }
@@ -191,7 +191,7 @@ fn event(kind: EventKind, reason: String) -> PerceptionEvent {
     PerceptionEvent { kind, reason }
 }
 
-/// The exemplar's descriptor: the mean of its patch features over the whole image.
+/// Computes the exemplar's descriptor: the mean of its patch features over the whole image.
 pub fn exemplar_descriptor(extractor: &mut dyn PatchFeatureExtractor, exemplar: &RgbImage) -> anyhow::Result<Vec<f32>> {
     let grid = extractor.extract(exemplar)?;
     let cells: Vec<usize> = (0..grid.rows * grid.cols).collect();

@@ -10,6 +10,7 @@ pub mod config;
 pub mod encoders;
 pub mod language;
 pub mod oracle;
+pub mod patches;
 pub mod proposals;
 pub mod random;
 pub mod select;

@@ -3,10 +3,9 @@
 //! Each proposal's bounding box, widened by a margin and made square, is cropped from the RGB
 //! frame. All crops go through the image tower in one batch and are scored against the
 //! instruction's object phrase filled into one or more prompt templates. Several templates are
-//! ensembled by averaging their L2-normalised text embeddings and normalising the mean again
-//! (the prompt ensembling of the CLIP paper), so each checkpoint scores one text per crop with
-//! its own head: SigLIP's sigmoid of the scaled cosine plus bias, or CLIP's softmax over the
-//! candidates.
+//! ensembled by averaging their L2-normalised text embeddings and normalising the mean again.
+//! Each checkpoint then scores one text per crop with its own head: SigLIP's sigmoid of the
+//! scaled cosine plus bias, or CLIP's softmax over the candidates.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,7 +30,7 @@ pub const PHRASE_PLACEHOLDER: &str = "{}";
 /// box's longer side, so the crop shows the object's outline and a little context.
 pub const CROP_MARGIN_SHARE: f32 = 0.15;
 
-/// How an ensemble of templates becomes one score, as written to evidence rows.
+/// Description of the template ensemble, as written to evidence rows.
 pub const ENSEMBLE_METHOD: &str = "mean of L2-normalised text embeddings, normalised again";
 
 /// Leading words of an instruction that are not part of the object phrase, longest first.
@@ -94,7 +93,7 @@ pub fn square_crop(rgb: &RgbImage, bbox: [u32; 4]) -> RgbImage {
 pub trait CropScorer: Send {
     /// Returns one score per crop, higher is a better match to the ensemble of `prompts`.
     fn score(&mut self, crops: &[RgbImage], prompts: &[String]) -> anyhow::Result<Vec<f32>>;
-    /// The checkpoint and head, for evidence rows.
+    /// Returns the checkpoint and head, for evidence rows.
     fn record(&self) -> serde_json::Value;
 }
 
@@ -148,7 +147,7 @@ pub fn model_key(checkpoint: &Checkpoint) -> String {
     format!("{}@{version}", checkpoint.id)
 }
 
-/// The ensemble text embedding `[1, dim]` of `prompts`, each looked up in the cache.
+/// Averages the cached embeddings of `prompts` into one normalised text embedding `[1, dim]`.
 fn ensemble_text(
     cache: &TextEmbeddingCache,
     key: &str,
@@ -204,6 +203,9 @@ impl CropScorer for SiglipScorer {
 }
 
 /// CLIP: softmax of the scaled cosines over the candidate crops.
+///
+/// NOTE: no CLIP checkpoint ships with the tests, so this scorer has run only through the
+/// encoder parity tests of its towers, not in an episode.
 pub struct ClipScorer {
     encoder: Arc<ClipEncoder>,
     cache: Arc<TextEmbeddingCache>,

@@ -1,20 +1,17 @@
 //! Tracking by patch-feature matching: is this still the same object, and where is it now?
 //!
 //! The template is the set of patch features inside the chosen proposal's mask. Each new frame
-//! is scored cell by cell with the best cosine similarity to any template feature, inside a
-//! search window around the last position. The cells near the peak that score close to it form
+//! is scored cell by cell with the mean of its best cosine similarities to the template
+//! features, inside a search window around the last position. The cells near the peak that score close to it form
 //! the matched region. Its similarity-weighted centroid is the match in the image, and the
 //! nearer half of its depth pixels, lifted with the calibrated camera, is the 3D estimate.
-
-use std::sync::Arc;
 
 use bevy::math::Vec3;
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
 use super::Observation;
-use super::encoders::preprocess::ResizeTarget;
-use super::encoders::{Dinov2Encoder, ImageProcessor};
+pub use super::patches::{ColourPatches, DINOV2_SHORT_SIDE_PX, Dinov2Patches};
 
 /// Patch features of one image on a regular grid, each row L2-normalised.
 #[derive(Debug, Clone)]
@@ -70,7 +67,7 @@ impl PatchGrid {
             .filter(|&cell| counts[cell] as f32 >= MIN_MASK_SHARE * cell_area)
             .collect();
         if cells.is_empty() {
-            // A mask smaller than a cell still gets the cell that holds most of it.
+            // A mask smaller than a cell still gets the cell that contains most of it.
             cells.extend(counts.iter().enumerate().max_by_key(|(_, n)| **n).filter(|(_, n)| **n > 0).map(|(c, _)| c));
         }
         cells
@@ -104,63 +101,8 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 /// An image encoder that yields a grid of patch features.
 pub trait PatchFeatureExtractor: Send {
     fn extract(&mut self, image: &RgbImage) -> anyhow::Result<PatchGrid>;
-    /// The model and its settings, for evidence rows.
+    /// Returns the model and its settings, for evidence rows.
     fn record(&self) -> serde_json::Value;
-}
-
-/// Length of the shorter side the frame is resized to before DINOv2, pixels: the size the
-/// DINOv2 image processors crop to, so patch features keep their trained scale.
-pub const DINOV2_SHORT_SIDE_PX: u32 = 224;
-
-/// DINOv2 patch tokens of the whole frame. The checkpoint's processor would center-crop the
-/// frame, which drops the sides, so the frame is instead resized to a patch-aligned size with
-/// the same aspect ratio and normalised with the checkpoint's mean and std.
-pub struct Dinov2Patches {
-    encoder: Arc<Dinov2Encoder>,
-}
-
-impl Dinov2Patches {
-    pub fn new(encoder: Arc<Dinov2Encoder>) -> Self {
-        Self { encoder }
-    }
-
-    /// Input `(width, height)` for a frame: shorter side [`DINOV2_SHORT_SIDE_PX`], both
-    /// sides rounded to whole patches.
-    pub fn input_size(&self, width: u32, height: u32) -> (u32, u32) {
-        let patch = self.encoder.model.patch_size() as u32;
-        let scale = DINOV2_SHORT_SIDE_PX as f32 / width.min(height) as f32;
-        let round = |side: u32| (((side as f32 * scale) / patch as f32).round() as u32).max(1) * patch;
-        (round(width), round(height))
-    }
-}
-
-impl PatchFeatureExtractor for Dinov2Patches {
-    fn extract(&mut self, image: &RgbImage) -> anyhow::Result<PatchGrid> {
-        let (width, height) = self.input_size(image.width(), image.height());
-        let mut config = self.encoder.processor.config().clone();
-        config.do_resize = true;
-        config.size = Some(ResizeTarget::Exact { height, width });
-        config.do_center_crop = false;
-        let processor = ImageProcessor::new(config)?;
-        let pixel_values = processor.preprocess(std::slice::from_ref(image), &candle_core::Device::Cpu)?;
-        let output = self.encoder.model.forward(&pixel_values)?;
-        let patch = self.encoder.model.patch_size();
-        let (rows, cols) = (height as usize / patch, width as usize / patch);
-        let tokens = output.last_hidden_state.get(0)?.narrow(0, 1, rows * cols)?;
-        let dim = tokens.dim(1)?;
-        let features: Vec<f32> = tokens.flatten_all()?.to_vec1()?;
-        let cell_px = [image.width() as f32 / cols as f32, image.height() as f32 / rows as f32];
-        Ok(PatchGrid::new(rows, cols, dim, features, cell_px))
-    }
-
-    fn record(&self) -> serde_json::Value {
-        serde_json::json!({
-            "model": "dinov2",
-            "features": "last_hidden_state patch tokens of the whole frame",
-            "short_side_px": DINOV2_SHORT_SIDE_PX,
-            "checkpoint": self.encoder.checkpoint,
-        })
-    }
 }
 
 /// Tuning of the tracker.
@@ -188,7 +130,7 @@ impl Default for TrackerSettings {
     }
 }
 
-/// Why a frame did not yield an estimate.
+/// Reason a frame yielded no estimate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LossReason {
@@ -218,6 +160,9 @@ pub struct TrackUpdate {
 }
 
 /// Follows one object through frames by its patch template.
+///
+/// TODO: the template is never updated, so a view far from the selection view (beyond the
+/// 60 degree sweep that the orbit test covers) may drop the similarity below the loss threshold.
 #[derive(Debug, Clone)]
 pub struct Tracker {
     template: Vec<Vec<f32>>,
@@ -332,7 +277,7 @@ impl Tracker {
 }
 
 /// Cells that the robot's own links cover for at least [`MIN_MASK_SHARE`] of their pixels.
-/// The robot knows where its links are, so the tracker never matches the target on them.
+/// The robot computes where its links are, so the tracker never matches the target on them.
 fn robot_cells(grid: &PatchGrid, observation: &Observation) -> Vec<bool> {
     let width = observation.depth.width;
     let robot_pixels: Vec<usize> = observation
@@ -357,7 +302,7 @@ fn robot_cells(grid: &PatchGrid, observation: &Observation) -> Vec<bool> {
 }
 
 /// Lifts matched cells to the world: the mean of the nearest `front_share` of their valid
-/// depth pixels, unprojected with the camera. An object stands in front of what surrounds it,
+/// depth pixels, unprojected with the camera. An object is in front of what surrounds it,
 /// so the nearer pixels of cells on its outline are the object's. Pixels of the robot's own
 /// links are skipped. Returns `None` when the cells have no valid depth.
 pub fn lift_region(observation: &Observation, grid: &PatchGrid, cells: &[usize], front_share: f32) -> Option<Vec3> {
@@ -385,40 +330,4 @@ pub fn lift_region(observation: &Observation, grid: &PatchGrid, cells: &[usize],
     let keep = ((samples.len() as f32 * front_share).ceil() as usize).clamp(1, samples.len());
     let sum: Vec3 = samples[..keep].iter().map(|&(d, u, v)| observation.camera.unproject(u, v, d)).sum();
     Some(sum / keep as f32)
-}
-
-/// Colour-histogram patch features: a stand-in extractor whose correspondences are known
-/// (equal colours match), so the tracker can be tested apart from any weights.
-#[derive(Debug, Clone, Copy)]
-pub struct ColourPatches {
-    /// Side of a square cell, pixels.
-    pub cell_px: u32,
-    /// Histogram bins per RGB channel; the feature has `bins³` entries.
-    pub bins: u32,
-}
-
-impl PatchFeatureExtractor for ColourPatches {
-    fn extract(&mut self, image: &RgbImage) -> anyhow::Result<PatchGrid> {
-        anyhow::ensure!(self.cell_px > 0 && self.bins > 0, "cell_px and bins must be positive");
-        let cols = (image.width() / self.cell_px).max(1) as usize;
-        let rows = (image.height() / self.cell_px).max(1) as usize;
-        let dim = (self.bins * self.bins * self.bins) as usize;
-        let mut features = vec![0.0f32; rows * cols * dim];
-        let bin = |value: u8| u32::from(value) * self.bins / 256;
-        for (u, v, pixel) in image.enumerate_pixels() {
-            let (col, row) = ((u / self.cell_px) as usize, (v / self.cell_px) as usize);
-            if col >= cols || row >= rows {
-                continue;
-            }
-            let [r, g, b] = pixel.0;
-            let index = ((bin(r) * self.bins + bin(g)) * self.bins + bin(b)) as usize;
-            features[(row * cols + col) * dim + index] += 1.0;
-        }
-        let cell_px = [self.cell_px as f32, self.cell_px as f32];
-        Ok(PatchGrid::new(rows, cols, dim, features, cell_px))
-    }
-
-    fn record(&self) -> serde_json::Value {
-        serde_json::json!({ "model": "colour histogram", "cell_px": self.cell_px, "bins": self.bins })
-    }
 }
