@@ -7,14 +7,17 @@ use std::sync::Arc;
 use candle_core::Device;
 use image::{Rgb, RgbImage};
 use pickloop::act::arm::ArmModel;
-use pickloop::episode::{EpisodeRun, EpisodeSpec, SceneSession};
+use pickloop::episode::{CaptureRequest, EpisodeRun, EpisodeSpec, SceneSession};
+use pickloop::observe::Frame;
 use pickloop::observe::frame::{ROBOT_ID_BASE, object_instance_id};
 use pickloop::perception::encoders::SiglipEncoder;
 use pickloop::perception::proposals::{ProposalSettings, propose};
 use pickloop::perception::select::{
     CropScorer, SiglipScorer, TextEmbeddingCache, fill_templates, object_phrase, select_by_crops, square_crop,
 };
-use pickloop::perception::{Observation, PerceptionConfig};
+use pickloop::perception::language::{LossPolicy, Scoring, SelectTrack, exemplar_descriptor};
+use pickloop::perception::track::{ColourPatches, TrackerSettings};
+use pickloop::perception::{Observation, PerceptionConfig, SensorPerception};
 use pickloop::scene::{Layout, load_scene};
 
 fn repo_path(relative: &str) -> PathBuf {
@@ -85,8 +88,8 @@ fn square_crop_stays_inside() {
     assert_eq!(wide.dimensions(), (100, 60), "a crop larger than the image is clamped to it");
 }
 
-#[test]
-fn stand_in_scorer_picks_red_mug() {
+/// The first perception frame of `tabletop_mugs` at its own seed, with the scene's layout.
+fn first_frame() -> (Frame, Layout, String) {
     let loaded = load_scene(&repo_path("scenes/tabletop_mugs.ron")).unwrap();
     let assets = repo_path("assets");
     let arm = ArmModel::load(assets.join(&loaded.scene.robot.urdf)).unwrap();
@@ -100,44 +103,96 @@ fn stand_in_scorer_picks_red_mug() {
         save_frames: None,
     };
     let run = EpisodeRun::new(&scene, &session.arm, session.rates, spec).unwrap();
-    let request = run.pending_capture(&scene).unwrap_or_else(|| pickloop::episode::CaptureRequest {
+    let request = CaptureRequest {
         step: 0,
         time_s: 0.0,
         camera_id: scene.view.clone(),
         camera: run.view_camera(&scene),
         poses: run.body_poses(),
-    });
+    };
     let frame = session.capture(&request).unwrap();
-    let mask: Vec<bool> = frame.instances.data.iter().map(|&id| id >= ROBOT_ID_BASE).collect();
-    let observation = Observation {
+    (frame, Layout::sample(&scene, scene.seed), scene.instruction.clone())
+}
+
+fn robot_mask(frame: &Frame) -> Vec<bool> {
+    frame.instances.data.iter().map(|&id| id >= ROBOT_ID_BASE).collect()
+}
+
+fn observation<'a>(frame: &'a Frame, mask: &'a [bool], instruction: &'a str) -> Observation<'a> {
+    Observation {
         step: frame.step,
         time_s: frame.time_s,
         rgb: &frame.rgb,
         depth: &frame.depth,
         camera: &frame.camera,
-        robot_mask: &mask,
-        instruction: &scene.instruction,
-    };
-    let proposals = propose(&observation, &ProposalSettings::default());
+        robot_mask: mask,
+        instruction,
+    }
+}
+
+/// Whether more than half of `pixels` show `object` in the instance image.
+fn covers(frame: &Frame, layout: &Layout, pixels: &[usize], object: &str) -> bool {
+    let index = layout.objects.iter().position(|o| o.id == object).unwrap();
+    let id = object_instance_id(index);
+    pixels.iter().filter(|&&i| frame.instances.data[i] == id).count() * 2 > pixels.len()
+}
+
+#[test]
+fn stand_in_scorer_picks_red_mug() {
+    let (frame, layout, instruction) = first_frame();
+    let mask = robot_mask(&frame);
+    let proposals = propose(&observation(&frame, &mask, &instruction), &ProposalSettings::default());
     assert!(proposals.len() >= 3, "{} proposals", proposals.len());
 
-    let layout = Layout::sample(&scene, scene.seed);
-    let covers = |index: usize, object: &str| {
-        let object = layout.objects.iter().position(|o| o.id == object).unwrap();
-        let id = object_instance_id(object);
-        let pixels = &proposals[index].pixels;
-        pixels.iter().filter(|&&i| frame.instances.data[i] == id).count() * 2 > pixels.len()
-    };
     for (instruction, object) in [("pick up the red mug", "red_mug"), ("pick up the blue mug", "blue_mug")] {
         let mut scorer = ColourWordScorer::default();
         let prompts = fill_templates(&["a photo of {}".to_owned()], &object_phrase(instruction));
         let selection = select_by_crops(&mut scorer, &frame.rgb, &proposals, &prompts).unwrap();
         assert_eq!(scorer.calls.len(), 1, "all crops go through one batched call");
         assert_eq!(scorer.calls[0].0, proposals.len());
+        assert_eq!(scorer.calls[0].1, ["a photo of ".to_owned() + &object_phrase(instruction)]);
         assert_eq!(selection.candidates.len(), proposals.len());
         let chosen = selection.chosen.expect("a proposal is chosen");
         let scores: Vec<f32> = selection.candidates.iter().map(|c| c.score).collect();
-        assert!(covers(chosen, object), "{instruction:?} chose proposal {chosen}, scores {scores:?}");
+        assert!(
+            covers(&frame, &layout, &proposals[chosen].pixels, object),
+            "{instruction:?} chose proposal {chosen}, scores {scores:?}"
+        );
+    }
+}
+
+#[test]
+fn exemplar_selects_matching_proposal() {
+    let (frame, layout, instruction) = first_frame();
+    let mask = robot_mask(&frame);
+    let observation = observation(&frame, &mask, &instruction);
+    let proposals = propose(&observation, &ProposalSettings::default());
+    let mut extractor = ColourPatches { cell_px: 4, bins: 4 };
+
+    for object in ["red_mug", "blue_mug"] {
+        let shown = proposals.iter().find(|p| covers(&frame, &layout, &p.pixels, object)).unwrap();
+        let exemplar = square_crop(&frame.rgb, shown.bbox);
+        let descriptor = exemplar_descriptor(&mut extractor, &exemplar).unwrap();
+        let mut perception = SelectTrack::new(
+            Scoring::Exemplar(descriptor),
+            Some(Box::new(extractor)),
+            Vec::new(),
+            TrackerSettings::default(),
+            LossPolicy::Hold,
+        );
+        let decision = perception.perceive(&observation).unwrap();
+        let chosen = decision.chosen.expect("a proposal is chosen");
+        let bbox = decision.candidates[chosen].bbox;
+        assert_eq!(bbox, Some(shown.bbox), "the {object} exemplar chose {:?}", decision.candidates);
+        assert_eq!(decision.events.len(), 1, "the selection is an event: {:?}", decision.events);
+
+        // The next step tracks on the template taken from the same frame's features.
+        let next = perception.perceive(&observation).unwrap();
+        assert!(next.candidates.is_empty(), "a tracking step scores no candidates");
+        let estimate = next.estimate.expect("the same frame keeps the track");
+        assert!(estimate.confidence > 0.9, "confidence {}", estimate.confidence);
+        let target = layout.objects.iter().find(|o| o.id == object).unwrap().position;
+        assert!((estimate.position - target).truncate().length() < 0.06, "{:?} vs {target}", estimate.position);
     }
 }
 
