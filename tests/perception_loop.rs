@@ -75,7 +75,7 @@ fn siglip_dinov2_records_evidence() {
     let first = row.perception_events.first().expect("the selection is recorded as an event");
     assert_eq!(first.event.kind, EventKind::Select);
     assert_eq!(row.decision.as_ref().unwrap().time_s, first.time_s);
-    // Tracking runs after the selection, so the timeline holds more than the selection step.
+    // Tracking runs after the selection, so the timeline contains more than the selection step.
     assert!(row.confidence_timeline.len() > 1, "{:?}", row.confidence_timeline);
     let (hits, misses) = config.text_cache.counts();
     assert_eq!(misses, 2, "one embedding per template");

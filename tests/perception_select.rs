@@ -1,5 +1,5 @@
 //! Selection plumbing with a stand-in scorer keyed on colour words, so crops, batching, prompts
-//! and ranking are tested apart from any weights; and the text-embedding cache.
+//! and ranking are tested apart from any weights. The text-embedding cache is tested too.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -45,7 +45,7 @@ fn named_colour(prompt: &str) -> [f32; 3] {
 impl CropScorer for ColourWordScorer {
     fn score(&mut self, crops: &[RgbImage], prompts: &[String]) -> anyhow::Result<Vec<f32>> {
         self.calls.push((crops.len(), prompts.to_vec()));
-        let wanted = named_colour(&prompts[0]);
+        let expected = named_colour(&prompts[0]);
         Ok(crops
             .iter()
             .map(|crop| {
@@ -54,7 +54,7 @@ impl CropScorer for ColourWordScorer {
                     .filter(|p| {
                         let rgb = p.0.map(|c| f32::from(c) / 255.0);
                         let max = rgb.iter().copied().fold(0.0, f32::max);
-                        let channel = wanted.iter().position(|&w| w == 1.0).unwrap();
+                        let channel = expected.iter().position(|&w| w == 1.0).unwrap();
                         max > 0.2 && rgb[channel] == max && rgb.iter().filter(|&&c| c > 0.6 * max).count() == 1
                     })
                     .count();
@@ -88,7 +88,7 @@ fn square_crop_stays_inside() {
     assert_eq!(wide.dimensions(), (100, 60), "a crop larger than the image is clamped to it");
 }
 
-/// The first perception frame of `tabletop_mugs` at its own seed, with the scene's layout.
+/// Renders the first perception frame of `tabletop_mugs` at its own seed, with the scene's layout.
 fn first_frame() -> (Frame, Layout, String) {
     let loaded = load_scene(&repo_path("scenes/tabletop_mugs.ron")).unwrap();
     let assets = repo_path("assets");
@@ -130,7 +130,7 @@ fn observation<'a>(frame: &'a Frame, mask: &'a [bool], instruction: &'a str) -> 
     }
 }
 
-/// Whether more than half of `pixels` show `object` in the instance image.
+/// Returns whether more than half of `pixels` show `object` in the instance image.
 fn covers(frame: &Frame, layout: &Layout, pixels: &[usize], object: &str) -> bool {
     let index = layout.objects.iter().position(|o| o.id == object).unwrap();
     let id = object_instance_id(index);

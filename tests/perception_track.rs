@@ -70,7 +70,7 @@ impl Rig {
         }
     }
 
-    /// The view camera of the scene's orbit at `time_s`.
+    /// Returns the view camera of the scene's orbit at `time_s`.
     fn orbit_camera(&self, time_s: f32) -> CameraModel {
         let scene = &self.session.loaded.scene;
         let view = scene.cameras.iter().find(|c| c.id == scene.view).unwrap();
