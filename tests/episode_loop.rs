@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use pickloop::act::arm::ArmModel;
 use pickloop::episode::{EpisodeSpec, EvidenceRow, FailureKind, SceneSession};
+use pickloop::perception::PerceptionConfig;
 use pickloop::scene::load_scene;
 
 /// Episodes per success-rate check.
@@ -29,7 +30,7 @@ fn run_many(scene: &str, perception: &str) -> Vec<EvidenceRow> {
             session.run(&EpisodeSpec {
                 episode,
                 seed: base_seed + episode,
-                perception: perception.to_owned(),
+                perception: PerceptionConfig::named(perception),
                 save_frames: None,
             })
         })
@@ -94,7 +95,7 @@ fn episodes_are_deterministic() {
         let spec = EpisodeSpec {
             episode: 0,
             seed: 77,
-            perception: perception.to_owned(),
+            perception: PerceptionConfig::named(perception),
             save_frames: None,
         };
         let mut first = session.run(&spec);
@@ -114,7 +115,7 @@ fn evidence_row_names_decision() {
     let row = session.run(&EpisodeSpec {
         episode: 3,
         seed: 5,
-        perception: "oracle".to_owned(),
+        perception: PerceptionConfig::named("oracle"),
         save_frames: None,
     });
     assert_eq!(row.episode, 3);

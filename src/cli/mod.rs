@@ -3,6 +3,7 @@
 mod bench;
 mod check;
 mod embed;
+mod perception;
 mod run;
 mod summary;
 mod watch;

@@ -10,9 +10,9 @@ use tracing::{info, info_span, warn};
 use tracing_indicatif::span_ext::IndicatifSpanExt;
 
 use pickloop::episode::{EpisodeSpec, EvidenceWriter, SceneSession};
-use pickloop::perception::PERCEPTION_NAMES;
 
 use super::check::load_checked;
+use super::perception::PerceptionArgs;
 use super::summary::Summary;
 use super::{EXIT_ERROR, EXIT_GATE_FAILED};
 
@@ -27,9 +27,8 @@ pub struct RunArgs {
     /// Seed of the first episode; episode `i` uses `seed + i`. Defaults to each scene's seed.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Perception that selects and tracks the target.
-    #[arg(long, default_value = "oracle", value_parser = clap::builder::PossibleValuesParser::new(PERCEPTION_NAMES))]
-    pub perception: String,
+    #[command(flatten)]
+    pub perception: PerceptionArgs,
     /// Directory that receives `evidence.jsonl` (appended) and `summary.md`.
     #[arg(long, default_value = "runs")]
     pub out: PathBuf,
@@ -59,6 +58,7 @@ pub fn run(args: &RunArgs, assets: &Path) -> anyhow::Result<ExitCode> {
     {
         bail!("--min-success {rate} is outside 0..=1; pass a share such as 0.95");
     }
+    let perception = args.perception.load()?;
     let mut writer = EvidenceWriter::create(&args.out)?;
     let mut summary = Summary::default();
     let mut had_errors = false;
@@ -90,7 +90,7 @@ pub fn run(args: &RunArgs, assets: &Path) -> anyhow::Result<ExitCode> {
             let spec = EpisodeSpec {
                 episode,
                 seed: base_seed + episode,
-                perception: args.perception.clone(),
+                perception: perception.clone(),
                 save_frames: args.save_frames.clone(),
             };
             let row = session.run(&spec);

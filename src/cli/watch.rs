@@ -9,10 +9,10 @@ use tracing::info;
 
 use pickloop::episode::{EpisodeSpec, EvidenceRow, EvidenceWriter, FailureKind, SceneSession};
 use pickloop::observe::watch::{WatchConfig, watch as open_window};
-use pickloop::perception::PERCEPTION_NAMES;
 
 use super::EXIT_ERROR;
 use super::check::load_checked;
+use super::perception::PerceptionArgs;
 use super::run::parse_resolution;
 
 /// Window size when `--window-size` is not given, pixels. Small, because without a GPU the
@@ -26,9 +26,8 @@ pub struct WatchArgs {
     /// Seed of the episode. Defaults to the scene's seed.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Perception that selects and tracks the target.
-    #[arg(long, default_value = "oracle", value_parser = clap::builder::PossibleValuesParser::new(PERCEPTION_NAMES))]
-    pub perception: String,
+    #[command(flatten)]
+    pub perception: PerceptionArgs,
     /// Directory whose `evidence.jsonl` receives one row per play that reaches an outcome.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -83,6 +82,7 @@ pub fn watch(args: &WatchArgs, assets: &Path) -> anyhow::Result<ExitCode> {
         .map(EvidenceWriter::create)
         .transpose()?;
 
+    let perception = args.perception.load()?;
     let (loaded, arm) = load_checked(&args.scene, assets)?;
     let mut rates = loaded.scene.rates;
     rates.physics_hz = args.physics_hz.unwrap_or(rates.physics_hz);
@@ -92,7 +92,7 @@ pub fn watch(args: &WatchArgs, assets: &Path) -> anyhow::Result<ExitCode> {
     let spec = EpisodeSpec {
         episode: 0,
         seed: args.seed.unwrap_or(loaded.scene.seed),
-        perception: args.perception.clone(),
+        perception: perception.clone(),
         save_frames: None,
     };
     let session = SceneSession::new(loaded, arm, rates, assets)

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::grade::Outcome;
 use crate::act::controller::PhaseEvent;
 use crate::observe::{CameraPose, Intrinsics};
-use crate::perception::Candidate;
+use crate::perception::{Candidate, PerceptionEvent};
 
 /// Everything needed to tell which representation decided what, under which conditions, and
 /// how the episode ended.
@@ -33,6 +33,9 @@ pub struct EvidenceRow {
     pub actions: Vec<PhaseEvent>,
     /// Confidence of every perception step, `(time_s, confidence)`; 0 when nothing was seen.
     pub confidence_timeline: Vec<(f32, f32)>,
+    /// Selections and target losses in order; empty for perceptions that never report any.
+    #[serde(default)]
+    pub perception_events: Vec<TimedEvent>,
     pub outcome: Outcome,
     pub rates: RatesRecord,
     pub sim_time_s: f32,
@@ -73,6 +76,15 @@ pub struct DecisionRecord {
     /// Object the chosen candidate actually covers in the decision frame, from the grader's
     /// instance ids; `None` when it covers no object.
     pub chosen_object: Option<String>,
+}
+
+/// A perception event with the step and time of the frame it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimedEvent {
+    pub step: u64,
+    pub time_s: f32,
+    #[serde(flatten)]
+    pub event: PerceptionEvent,
 }
 
 /// A candidate with the object the grader found under it.

@@ -7,7 +7,7 @@ use anyhow::Context;
 use bevy::math::Vec3;
 
 use super::grade::{ControllerVerdict, Grader, Outcome, StepState};
-use super::record::DecisionRecord;
+use super::record::{DecisionRecord, TimedEvent};
 use super::trace::{decision_record, EpisodeTrace};
 use crate::act::arm::ArmModel;
 use crate::act::controller::{ControlInput, Phase, PickController, PickSettings, TargetEstimate};
@@ -15,7 +15,7 @@ use crate::act::kinematics::base_pose;
 use crate::observe::frame::ROBOT_ID_BASE;
 use crate::observe::render::BodyPose;
 use crate::observe::{camera, CameraModel, Frame, Intrinsics};
-use crate::perception::{self, GroundTruth, Observation, Perceiver, PerceiverKind};
+use crate::perception::{self, GroundTruth, Observation, PerceptionConfig, Perceiver, PerceiverKind};
 use crate::scene::{Layout, Rates, Scene};
 use crate::sim::SimWorld;
 
@@ -28,7 +28,7 @@ pub const SETTLE_TIME_S: f32 = 0.25;
 pub struct EpisodeSpec {
     pub episode: u64,
     pub seed: u64,
-    pub perception: String,
+    pub perception: PerceptionConfig,
     /// Directory for every perception frame as PNG, if requested.
     pub save_frames: Option<PathBuf>,
 }
@@ -207,6 +207,13 @@ impl EpisodeRun {
             }
         };
         self.estimate = decision.estimate;
+        for event in &decision.events {
+            self.trace.events.push(TimedEvent {
+                step: frame.step,
+                time_s: frame.time_s,
+                event: event.clone(),
+            });
+        }
         self.trace
             .confidence
             .push((frame.time_s, decision.estimate.map_or(0.0, |e| e.confidence)));

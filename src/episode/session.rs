@@ -106,6 +106,7 @@ impl SceneSession {
             decision: trace.decision.clone(),
             actions: trace.actions.clone(),
             confidence_timeline: trace.confidence.clone(),
+            perception_events: trace.events.clone(),
             sim_time_s: trace.sim_time_s,
             camera: CameraView {
                 id: self.loaded.scene.view.clone(),
@@ -148,7 +149,7 @@ impl SceneSession {
             episode: spec.episode,
             seed: spec.seed,
             perception: PerceptionRef {
-                name: spec.perception.clone(),
+                name: spec.perception.name.clone(),
                 privileged: false,
                 config: serde_json::Value::Null,
             },
@@ -163,6 +164,7 @@ impl SceneSession {
             perturbation: Vec::new(),
             actions: Vec::new(),
             confidence_timeline: Vec::new(),
+            perception_events: Vec::new(),
             outcome,
             rates: RatesRecord {
                 physics_hz: self.rates.physics_hz,

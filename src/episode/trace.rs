@@ -1,6 +1,6 @@
 //! The evidence an episode collects for its row while it runs.
 
-use super::record::{DecisionRecord, ScoredCandidate};
+use super::record::{DecisionRecord, ScoredCandidate, TimedEvent};
 use crate::act::controller::PhaseEvent;
 use crate::observe::frame::SUPPORT_ID_BASE;
 use crate::observe::{CameraPose, Frame};
@@ -15,6 +15,7 @@ pub(super) struct EpisodeTrace {
     pub decision_pose: Option<CameraPose>,
     pub actions: Vec<PhaseEvent>,
     pub confidence: Vec<(f32, f32)>,
+    pub events: Vec<TimedEvent>,
     pub sim_time_s: f32,
 }
 

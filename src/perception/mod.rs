@@ -6,12 +6,16 @@
 //! [`PrivilegedPerception`] also receives [`GroundTruth`]. Only the `oracle` baseline
 //! implements the privileged trait; evidence rows record which kind ran.
 
+pub mod config;
 pub mod encoders;
+pub mod language;
 pub mod oracle;
+pub mod patches;
 pub mod proposals;
 pub mod random;
+pub mod select;
+pub mod track;
 
-use anyhow::bail;
 use bevy::math::Vec3;
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
@@ -65,6 +69,25 @@ pub struct Decision {
     pub candidates: Vec<Candidate>,
     /// Index into `candidates` of the chosen one.
     pub chosen: Option<usize>,
+    /// Selections and losses of the target at this step.
+    pub events: Vec<PerceptionEvent>,
+}
+
+/// Kind of a [`PerceptionEvent`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// A proposal was chosen as the target.
+    Select,
+    /// The tracker lost the target.
+    Lost,
+}
+
+/// A selection or loss, with the reason in words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PerceptionEvent {
+    pub kind: EventKind,
+    pub reason: String,
 }
 
 /// Perception that uses sensor data only.
@@ -99,28 +122,4 @@ impl Perceiver {
     }
 }
 
-/// Names accepted by `--perception`.
-pub const PERCEPTION_NAMES: [&str; 2] = ["oracle", "random"];
-
-/// Builds the perception named `name` for one episode; `seed` drives any randomness.
-pub fn build_perceiver(name: &str, seed: u64) -> anyhow::Result<Perceiver> {
-    match name {
-        "oracle" => Ok(Perceiver {
-            name: name.to_owned(),
-            config: serde_json::json!({ "reads": "ground-truth target pose" }),
-            kind: PerceiverKind::Privileged(Box::new(oracle::Oracle)),
-        }),
-        "random" => {
-            let perception = random::RandomProposal::new(seed);
-            Ok(Perceiver {
-                name: name.to_owned(),
-                config: serde_json::to_value(perception.settings())?,
-                kind: PerceiverKind::Sensor(Box::new(perception)),
-            })
-        }
-        other => bail!(
-            "unknown perception {other:?}; choose one of: {}",
-            PERCEPTION_NAMES.join(", ")
-        ),
-    }
-}
+pub use config::{PERCEPTION_NAMES, PerceptionConfig, build_perceiver};

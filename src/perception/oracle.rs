@@ -32,6 +32,7 @@ impl PrivilegedPerception for Oracle {
             }),
             candidates,
             chosen: Some(chosen),
+            events: Vec::new(),
         })
     }
 }

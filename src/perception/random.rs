@@ -72,6 +72,7 @@ impl SensorPerception for RandomProposal {
             estimate: Some(estimate),
             candidates,
             chosen: Some(chosen),
+            events: Vec::new(),
         })
     }
 }

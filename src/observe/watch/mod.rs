@@ -97,7 +97,7 @@ pub fn watch(session: SceneSession, config: WatchConfig) -> anyhow::Result<Watch
     .add_plugins(TitlePlugin {
         scene: scene.name.clone(),
         seed: config.spec.seed,
-        perception: config.spec.perception.clone(),
+        perception: config.spec.perception.name.clone(),
     })
     .add_plugins(CapturePlugin {
         plan: ScreenshotPlan::new(config.screenshot.clone(), config.screenshot_at_s),

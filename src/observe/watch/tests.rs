@@ -22,7 +22,7 @@ fn driver_app() -> App {
     let spec = EpisodeSpec {
         episode: 0,
         seed: 1000,
-        perception: "oracle".to_owned(),
+        perception: crate::perception::PerceptionConfig::named("oracle"),
         save_frames: None,
     };
     let driver = EpisodeDriver::new(session, spec).expect("the episode starts");
