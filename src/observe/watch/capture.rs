@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use bevy::diagnostic::FrameCount;
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
-use tracing::{error, info};
+use tracing::{debug, error, info, warn};
 
 use super::ReportHandle;
 use super::driver::{EpisodeStatus, EpisodeSystems};
@@ -13,6 +13,9 @@ use super::driver::{EpisodeStatus, EpisodeSystems};
 /// Frames the window renders before a screenshot may be taken. Under Xvfb with lavapipe the
 /// first frame after the window opens comes back black.
 const FRAMES_BEFORE_SCREENSHOT: u32 = 3;
+/// Blank (single-colour) captures retaken before the blank image is written anyway. On a
+/// loaded machine the window can stay black for more than the first few frames.
+const MAX_BLANK_RETRIES: u32 = 60;
 
 /// Takes the screenshot and quits when asked to.
 pub(super) struct CapturePlugin {
@@ -36,6 +39,7 @@ pub(super) struct ScreenshotPlan {
     path: Option<PathBuf>,
     at_s: Option<f32>,
     state: ScreenshotState,
+    blank_retries: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +56,7 @@ impl ScreenshotPlan {
             path,
             at_s,
             state: ScreenshotState::Waiting,
+            blank_retries: 0,
         }
     }
 
@@ -107,6 +112,15 @@ fn save_screenshot(
         .path
         .clone()
         .expect("a screenshot is requested only with a path");
+    if is_blank(&captured.image.data) && plan.blank_retries < MAX_BLANK_RETRIES {
+        plan.blank_retries += 1;
+        debug!(retry = plan.blank_retries, "the window image is blank; taking the screenshot again");
+        plan.state = ScreenshotState::Waiting;
+        return;
+    }
+    if plan.blank_retries == MAX_BLANK_RETRIES {
+        warn!("the window stayed blank for {MAX_BLANK_RETRIES} retries; writing it as it is");
+    }
     let written = captured
         .image
         .clone()
@@ -134,6 +148,18 @@ fn save_screenshot(
             plan.state = ScreenshotState::Failed(message);
         }
     }
+}
+
+/// Returns whether every RGBA pixel of a captured window image has the same value.
+fn is_blank(data: &Option<Vec<u8>>) -> bool {
+    let Some(bytes) = data else {
+        return true;
+    };
+    let mut pixels = bytes.chunks_exact(4);
+    let Some(first) = pixels.next() else {
+        return true;
+    };
+    pixels.all(|pixel| pixel == first)
 }
 
 fn exit_when_done(
