@@ -4,6 +4,7 @@ mod bench;
 mod check;
 mod embed;
 mod perception;
+mod rates;
 mod run;
 mod summary;
 mod watch;

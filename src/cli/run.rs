@@ -13,6 +13,7 @@ use pickloop::episode::{EpisodeSpec, EvidenceWriter, SceneSession};
 
 use super::check::load_checked;
 use super::perception::PerceptionArgs;
+use super::rates::RateArgs;
 use super::summary::Summary;
 use super::{EXIT_ERROR, EXIT_GATE_FAILED};
 
@@ -38,15 +39,8 @@ pub struct RunArgs {
     /// Exit with status 1 when any scene's success rate is below this share (0..=1).
     #[arg(long, value_name = "RATE")]
     pub min_success: Option<f64>,
-    /// Physics rate, Hz; overrides the scene's `rates.physics_hz`.
-    #[arg(long)]
-    pub physics_hz: Option<f32>,
-    /// Control rate, Hz; overrides the scene's `rates.control_hz`.
-    #[arg(long)]
-    pub control_hz: Option<f32>,
-    /// Perception rate, Hz; overrides the scene's `rates.perception_hz`.
-    #[arg(long)]
-    pub perception_hz: Option<f32>,
+    #[command(flatten)]
+    pub rates: RateArgs,
     /// Frame size `WIDTHxHEIGHT` in pixels; overrides the scene's `image`.
     #[arg(long, value_parser = parse_resolution)]
     pub resolution: Option<(u32, u32)>,
@@ -65,10 +59,7 @@ pub fn run(args: &RunArgs, assets: &Path) -> anyhow::Result<ExitCode> {
 
     for scene_path in &args.scenes {
         let (mut loaded, arm) = load_checked(scene_path, assets)?;
-        let mut scene_rates = loaded.scene.rates;
-        scene_rates.physics_hz = args.physics_hz.unwrap_or(scene_rates.physics_hz);
-        scene_rates.control_hz = args.control_hz.unwrap_or(scene_rates.control_hz);
-        scene_rates.perception_hz = args.perception_hz.unwrap_or(scene_rates.perception_hz);
+        let scene_rates = args.rates.apply(loaded.scene.rates)?;
         if let Some((width, height)) = args.resolution {
             loaded.scene.image = pickloop::scene::ImageSize { width, height };
         }

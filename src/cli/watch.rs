@@ -13,6 +13,7 @@ use pickloop::observe::watch::{WatchConfig, watch as open_window};
 use super::EXIT_ERROR;
 use super::check::load_checked;
 use super::perception::PerceptionArgs;
+use super::rates::RateArgs;
 use super::run::parse_resolution;
 
 /// Window size when `--window-size` is not given, pixels. Small, because without a GPU the
@@ -45,15 +46,8 @@ pub struct WatchArgs {
     /// outcome to stdout.
     #[arg(long)]
     pub exit_when_done: bool,
-    /// Physics rate, Hz; overrides the scene's `rates.physics_hz`.
-    #[arg(long)]
-    pub physics_hz: Option<f32>,
-    /// Control rate, Hz; overrides the scene's `rates.control_hz`.
-    #[arg(long)]
-    pub control_hz: Option<f32>,
-    /// Perception rate, Hz; overrides the scene's `rates.perception_hz`.
-    #[arg(long)]
-    pub perception_hz: Option<f32>,
+    #[command(flatten)]
+    pub rates: RateArgs,
 }
 
 pub fn watch(args: &WatchArgs, assets: &Path) -> anyhow::Result<ExitCode> {
@@ -84,10 +78,7 @@ pub fn watch(args: &WatchArgs, assets: &Path) -> anyhow::Result<ExitCode> {
 
     let perception = args.perception.load()?;
     let (loaded, arm) = load_checked(&args.scene, assets)?;
-    let mut rates = loaded.scene.rates;
-    rates.physics_hz = args.physics_hz.unwrap_or(rates.physics_hz);
-    rates.control_hz = args.control_hz.unwrap_or(rates.control_hz);
-    rates.perception_hz = args.perception_hz.unwrap_or(rates.perception_hz);
+    let rates = args.rates.apply(loaded.scene.rates)?;
     // The same episode as the first one of `pickloop run SCENE --seed S`.
     let spec = EpisodeSpec {
         episode: 0,
