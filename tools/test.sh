@@ -8,4 +8,10 @@ if ! command -v cargo >/dev/null; then
     exit 1
 fi
 bash tools/install-system-deps.sh
+# Mesa's Vulkan drivers print an error line per device when XDG_RUNTIME_DIR is unset, as in
+# containers and CI; rendering works without it, but the lines look like failures.
+if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
+    XDG_RUNTIME_DIR=$(mktemp -d)
+    export XDG_RUNTIME_DIR
+fi
 cargo test --release --locked "$@"

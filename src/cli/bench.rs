@@ -36,6 +36,7 @@ pub enum BenchCommand {
 
 #[derive(Debug, Args)]
 pub struct RenderBenchArgs {
+    /// Scene file whose view camera, bodies and lights are rendered.
     #[arg(default_value = "scenes/tabletop_mugs.ron")]
     pub scene: PathBuf,
     /// Frames to time.
@@ -48,6 +49,7 @@ pub struct RenderBenchArgs {
 
 #[derive(Debug, Args)]
 pub struct PhysicsBenchArgs {
+    /// Scene file whose supports, objects and arm are simulated.
     #[arg(default_value = "scenes/tabletop_mugs.ron")]
     pub scene: PathBuf,
     /// Physics steps to time.
@@ -146,7 +148,7 @@ fn bench_physics(args: &PhysicsBenchArgs, assets: &Path) -> anyhow::Result<ExitC
     }
     let elapsed = started.elapsed().as_secs_f64();
     println!(
-        "physics: {} steps at {} Hz ({} objects, {} supports, {}-joint arm sweeping) in {elapsed:.2} s: {:.0} steps/s, {:.1}x real time",
+        "physics: {} steps at {} Hz (objects: {}, supports: {}, {}-joint arm sweeping) in {elapsed:.2} s: {:.0} steps/s, {:.1}x real time",
         args.steps,
         scene.rates.physics_hz,
         layout.objects.len(),

@@ -70,6 +70,12 @@ pub fn load_and_validate(file: &Path, assets: &Path) -> Result<(LoadedScene, Arm
 
 /// [`load_and_validate`] for commands that stop on an invalid scene.
 pub fn load_checked(file: &Path, assets: &Path) -> anyhow::Result<(LoadedScene, ArmModel)> {
+    if !file.is_file() {
+        anyhow::bail!(
+            "scene file {} not found; pass the path of a RON scene file, e.g. scenes/tabletop_mugs.ron",
+            file.display()
+        );
+    }
     load_and_validate(file, assets).map_err(|diagnostics| {
         let listing: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
         anyhow::anyhow!(

@@ -9,6 +9,7 @@ mod run;
 mod summary;
 mod watch;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -69,7 +70,12 @@ pub fn init_logging(verbose: u8) {
     let indicatif = IndicatifLayer::new();
     tracing_subscriber::registry()
         .with(filter)
-        .with(tracing_subscriber::fmt::layer().with_writer(indicatif.get_stderr_writer()).with_target(false))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(indicatif.get_stderr_writer())
+                .with_target(false)
+                .with_ansi(std::io::stderr().is_terminal()),
+        )
         .with(indicatif)
         .init();
 }
