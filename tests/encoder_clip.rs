@@ -1,6 +1,6 @@
 //! CLIP on a tiny random checkpoint written by the test: shapes, end-of-text pooling and the
-//! softmax head. No transformers reference exists for CLIP here, so these are consistency
-//! checks, not parity checks.
+//! softmax head. These are consistency checks. tests/encoder_clip_parity.rs compares the
+//! encoder against transformers.
 
 mod encoder_support;
 
