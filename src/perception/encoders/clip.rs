@@ -37,6 +37,7 @@ pub struct TextConfig {
     pub max_position_embeddings: usize,
     pub hidden_act: String,
     pub layer_norm_eps: f64,
+    /// Not used for padding: `ClipEncoder` pads with `<|endoftext|>` as `CLIPTokenizer` does.
     pub pad_token_id: u32,
     pub eos_token_id: u32,
 }
