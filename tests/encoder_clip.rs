@@ -1,6 +1,6 @@
 //! CLIP on a tiny random checkpoint written by the test: shapes, end-of-text pooling and the
-//! softmax head. No transformers reference exists for CLIP here, so these are consistency
-//! checks, not parity checks.
+//! softmax head. These are consistency checks. tests/encoder_clip_parity.rs compares the
+//! encoder against transformers.
 
 mod encoder_support;
 
@@ -138,7 +138,8 @@ fn clip_tokens_end_with_end_of_text() {
 
     let ids = encoder.tokenizer.encode(&["A red mug"]).unwrap();
 
-    assert_eq!(ids, vec![vec![START_ID, 2, 3, 6, END_ID, PAD_ID, PAD_ID, PAD_ID]]);
+    // CLIPTokenizer pads with <|endoftext|>, not with the config's pad_token_id.
+    assert_eq!(ids, vec![vec![START_ID, 2, 3, 6, END_ID, END_ID, END_ID, END_ID]]);
 }
 
 #[test]

@@ -136,3 +136,16 @@ fn bare_number_sizes_follow_processor_type() {
     assert_eq!(clip.output_size(), Some((224, 224)));
     assert_eq!(vit.config().size, Some(ResizeTarget::Exact { height: 224, width: 224 }));
 }
+
+#[test]
+fn absent_do_rescale_defaults_on() {
+    // openai/clip-vit-base-patch32's preprocessor_config.json has no do_rescale and no
+    // rescale_factor, and transformers rescales by 1/255.
+    let omitted: ImageProcessorConfig =
+        serde_json::from_str(r#"{"feature_extractor_type": "CLIPFeatureExtractor"}"#).unwrap();
+    let disabled: ImageProcessorConfig = serde_json::from_str(r#"{"do_rescale": false}"#).unwrap();
+
+    assert!(omitted.do_rescale);
+    assert_eq!(omitted.rescale_factor, 1.0 / 255.0);
+    assert!(!disabled.do_rescale);
+}

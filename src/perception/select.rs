@@ -204,8 +204,8 @@ impl CropScorer for SiglipScorer {
 
 /// CLIP: softmax of the scaled cosines over the candidate crops.
 ///
-/// NOTE: no CLIP checkpoint ships with the tests, so this scorer has run only through the
-/// encoder parity tests of its towers, not in an episode.
+/// NOTE: tests/encoder_clip_parity.rs checks the CLIP encoder against transformers on a
+/// random-weight checkpoint, but no test runs this scorer in an episode.
 pub struct ClipScorer {
     encoder: Arc<ClipEncoder>,
     cache: Arc<TextEmbeddingCache>,

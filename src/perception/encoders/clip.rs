@@ -37,6 +37,7 @@ pub struct TextConfig {
     pub max_position_embeddings: usize,
     pub hidden_act: String,
     pub layer_norm_eps: f64,
+    /// Not used for padding: `ClipEncoder` pads with `<|endoftext|>` as `CLIPTokenizer` does.
     pub pad_token_id: u32,
     pub eos_token_id: u32,
 }
@@ -239,19 +240,35 @@ impl ClipModel {
             .collect())
     }
 
-    /// Projected, unnormalised text features `[texts, projection_dim]` of u32 `input_ids`.
-    pub fn get_text_features(&self, input_ids: &Tensor) -> Result<Tensor> {
+    /// Text tower output at the end-of-text token, after the final layer norm and before the
+    /// projection: transformers' `text_model(...).pooler_output`, `[texts, hidden_size]`.
+    ///
+    /// Only the causal mask is applied, with no attention mask. That matches transformers for
+    /// right-padded input, because the causal mask already hides the padding that follows the
+    /// pooled token.
+    pub fn text_pooler_output(&self, input_ids: &Tensor) -> Result<Tensor> {
         let hidden = self.text.forward_with_mask(input_ids, usize::MAX)?;
         let pooled = (0..hidden.dim(0)?)
             .zip(self.eos_positions(input_ids)?)
             .map(|(row, position)| hidden.i((row, position as usize)))
             .collect::<Result<Vec<_>>>()?;
-        Tensor::stack(&pooled, 0)?.apply(&self.text_projection)
+        Tensor::stack(&pooled, 0)
+    }
+
+    /// Class token after the post-layernorm, before the projection: transformers'
+    /// `vision_model(...).pooler_output`, `[images, hidden_size]`.
+    pub fn vision_pooler_output(&self, pixel_values: &Tensor) -> Result<Tensor> {
+        self.vision.forward(pixel_values)
+    }
+
+    /// Projected, unnormalised text features `[texts, projection_dim]` of u32 `input_ids`.
+    pub fn get_text_features(&self, input_ids: &Tensor) -> Result<Tensor> {
+        self.text_pooler_output(input_ids)?.apply(&self.text_projection)
     }
 
     /// Projected, unnormalised image features `[images, projection_dim]`.
     pub fn get_image_features(&self, pixel_values: &Tensor) -> Result<Tensor> {
-        self.vision.forward(pixel_values)?.apply(&self.visual_projection)
+        self.vision_pooler_output(pixel_values)?.apply(&self.visual_projection)
     }
 
     pub fn forward(&self, pixel_values: &Tensor, input_ids: &Tensor) -> Result<ClipOutput> {

@@ -1,5 +1,7 @@
 //! Ready-to-use encoders: a resolved checkpoint with its model, image processor and tokenizer.
 
+use std::path::Path;
+
 use candle_core::{DType, Device, Tensor};
 use image::RgbImage;
 
@@ -139,6 +141,25 @@ impl Dinov2Encoder {
     }
 }
 
+/// Padding token of transformers' `CLIPTokenizer` (5.25). The openai CLIP configs state
+/// `pad_token_id` 1, a BPE symbol the tokenizer never pads with.
+const CLIP_PAD_TOKEN: &str = "<|endoftext|>";
+
+/// Looks up the id of [`CLIP_PAD_TOKEN`] in a CLIP `tokenizer.json`, so that `input_ids` equal
+/// what `CLIPProcessor(..., padding="max_length")` returns.
+fn clip_pad_id(path: &Path) -> Result<u32> {
+    let error = |message: String| EncoderError::Tokenizer {
+        path: path.to_path_buf(),
+        message,
+    };
+    let tokenizer = tokenizers::Tokenizer::from_file(path).map_err(|err| {
+        error(format!("cannot parse it ({err}); fetch the checkpoint's tokenizer.json again"))
+    })?;
+    tokenizer.token_to_id(CLIP_PAD_TOKEN).ok_or_else(|| {
+        error(format!("{CLIP_PAD_TOKEN} is not in the vocabulary; pass the tokenizer.json of a CLIP checkpoint"))
+    })
+}
+
 /// CLIP for language-conditioned selection with a softmax over candidates.
 #[derive(Debug, Clone)]
 pub struct ClipEncoder {
@@ -160,11 +181,11 @@ impl ClipEncoder {
     pub fn from_checkpoint(checkpoint: Checkpoint, device: &Device) -> Result<Self> {
         let config: clip::Config = checkpoint.read_json(CONFIG_FILE)?;
         let model = ClipModel::new(&config, checkpoint.var_builder(WEIGHTS_FILE, DTYPE, device)?)?;
-        let text = &config.text_config;
+        let tokenizer_path = checkpoint.path(TOKENIZER_FILE)?;
         let tokenizer = TextTokenizer::from_file(
-            checkpoint.path(TOKENIZER_FILE)?,
-            text.max_position_embeddings,
-            text.pad_token_id,
+            tokenizer_path,
+            config.text_config.max_position_embeddings,
+            clip_pad_id(tokenizer_path)?,
         )?;
         Ok(Self {
             processor: processor(&checkpoint)?,

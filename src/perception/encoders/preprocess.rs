@@ -57,7 +57,8 @@ const SHORTEST_EDGE_PROCESSORS: [&str; 4] = [
 ];
 
 /// The fields of a `preprocessor_config.json` that the preprocessing uses. Absent flags are
-/// off, as in transformers when a processor class has no default for them.
+/// off, as in transformers when a processor class has no default for them, except
+/// `do_rescale`, which is on.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct ImageProcessorConfig {
     #[serde(default)]
@@ -68,7 +69,9 @@ pub struct ImageProcessorConfig {
     #[serde(default)]
     pub do_center_crop: bool,
     pub crop_size: Option<CropSize>,
-    #[serde(default)]
+    /// Defaults to true, the class default of every image processor in transformers 5.25 that
+    /// this module follows (CLIP, SigLIP, BiT, ViT). The openai/clip-vit-* configs omit it.
+    #[serde(default = "default_do_rescale")]
     pub do_rescale: bool,
     #[serde(default = "default_rescale_factor")]
     pub rescale_factor: f64,
@@ -83,6 +86,10 @@ pub struct ImageProcessorConfig {
 
 fn default_resample() -> u32 {
     PIL_BICUBIC
+}
+
+fn default_do_rescale() -> bool {
+    true
 }
 
 fn default_rescale_factor() -> f64 {
