@@ -118,6 +118,32 @@ fn reselect_policy_and_modes_run() {
 }
 
 #[test]
+fn clip_dinov2_runs_episode() {
+    let request = PerceptionRequest {
+        name: Some("clip+dinov2".to_owned()),
+        clip: Some(fixture("clip-tiny")),
+        dinov2: Some(fixture("dinov2-tiny")),
+        ..PerceptionRequest::default()
+    };
+    let config = PerceptionConfig::load(&request).unwrap();
+    let mut session = session("scenes/tabletop_mugs.ron");
+    let row = run_one(&mut session, &config, 1004);
+    assert_ran(&row);
+    assert_eq!(row.perception.name, "clip+dinov2");
+    assert_eq!(row.perception.config["selection"]["checkpoint"]["id"], fixture("clip-tiny"));
+    let scores: Vec<f32> = row
+        .decision
+        .as_ref()
+        .unwrap()
+        .candidates
+        .iter()
+        .map(|c| c.candidate.score)
+        .collect();
+    let total: f32 = scores.iter().sum();
+    assert!((total - 1.0).abs() < 1e-4, "CLIP's softmax scores sum to {total}: {scores:?}");
+}
+
+#[test]
 fn missing_checkpoint_names_flag() {
     let request = PerceptionRequest {
         name: Some("siglip+dinov2".to_owned()),
