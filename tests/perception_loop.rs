@@ -27,12 +27,16 @@ fn session(scene: &str) -> SceneSession {
     SceneSession::new(loaded, arm, rates, &assets).expect("renderer starts")
 }
 
+/// A request with the tiny checkpoints, and the exemplar, that perception `name` uses.
 fn tiny_request(name: &str) -> PerceptionRequest {
+    let uses_siglip = name.starts_with("siglip");
+    let uses_dinov2 = name.ends_with("dinov2") || name == "dinov2-exemplar";
     PerceptionRequest {
         name: Some(name.to_owned()),
-        siglip: Some(fixture("siglip-tiny")),
-        dinov2: Some(fixture("dinov2-tiny")),
-        exemplar: Some(repo_path("tests/fixtures/reference/dinov2-tiny/ref_image_0.png")),
+        siglip: uses_siglip.then(|| fixture("siglip-tiny")),
+        dinov2: uses_dinov2.then(|| fixture("dinov2-tiny")),
+        exemplar: (name == "dinov2-exemplar")
+            .then(|| repo_path("tests/fixtures/reference/dinov2-tiny/ref_image_0.png")),
         ..PerceptionRequest::default()
     }
 }
@@ -141,6 +145,31 @@ fn clip_dinov2_runs_episode() {
         .collect();
     let total: f32 = scores.iter().sum();
     assert!((total - 1.0).abs() < 1e-4, "CLIP's softmax scores sum to {total}: {scores:?}");
+}
+
+#[test]
+fn unused_flags_are_rejected() {
+    let exemplar = repo_path("tests/fixtures/reference/dinov2-tiny/ref_image_0.png");
+    let siglip_alone = PerceptionRequest {
+        siglip: Some(fixture("siglip-tiny")),
+        ..PerceptionRequest::default()
+    };
+    let mut reselect_with_dinov2 = tiny_request("siglip-reselect");
+    reselect_with_dinov2.dinov2 = Some(fixture("dinov2-tiny"));
+    let mut tracking_with_exemplar = tiny_request("siglip+dinov2");
+    tracking_with_exemplar.exemplar = Some(exemplar);
+    let cases = [
+        (siglip_alone, "--siglip", "oracle"),
+        (reselect_with_dinov2, "--dinov2", "siglip-reselect"),
+        (tracking_with_exemplar, "--exemplar", "siglip+dinov2"),
+    ];
+    for (request, flag, perception) in cases {
+        let error = PerceptionConfig::load(&request).expect_err(flag).to_string();
+        assert!(
+            error.contains(&format!("{flag} is not used by perception {perception}")),
+            "{error}"
+        );
+    }
 }
 
 #[test]

@@ -96,12 +96,20 @@ impl PerceptionConfig {
         let device = Device::Cpu;
         let uses_siglip = matches!(name.as_str(), "siglip+dinov2" | "siglip-reselect");
         let uses_dinov2 = matches!(name.as_str(), "siglip+dinov2" | "clip+dinov2" | "dinov2-exemplar");
+        let uses_clip = name == "clip+dinov2";
+        let uses_exemplar = name == "dinov2-exemplar";
+        let uses_prompts = uses_siglip || uses_clip;
+        reject_unused(&name, "--siglip", request.siglip.is_some() && !uses_siglip)?;
+        reject_unused(&name, "--dinov2", request.dinov2.is_some() && !uses_dinov2)?;
+        reject_unused(&name, "--clip", request.clip.is_some() && !uses_clip)?;
+        reject_unused(&name, "--exemplar", request.exemplar.is_some() && !uses_exemplar)?;
+        reject_unused(&name, "--prompt", !request.templates.is_empty() && !uses_prompts)?;
         if uses_siglip {
             let spec = required(&request.siglip, &name, "--siglip")?;
             let encoder = SiglipEncoder::load(spec, &device).with_context(|| format!("cannot load --siglip {spec}"))?;
             config.siglip = Some(Arc::new(encoder));
         }
-        if name == "clip+dinov2" {
+        if uses_clip {
             let spec = required(&request.clip, &name, "--clip")?;
             let encoder = ClipEncoder::load(spec, &device).with_context(|| format!("cannot load --clip {spec}"))?;
             config.clip = Some(Arc::new(encoder));
@@ -111,7 +119,7 @@ impl PerceptionConfig {
             let encoder = Dinov2Encoder::load(spec, &device).with_context(|| format!("cannot load --dinov2 {spec}"))?;
             config.dinov2 = Some(Arc::new(encoder));
         }
-        if name == "dinov2-exemplar" {
+        if uses_exemplar {
             let path = required(&request.exemplar, &name, "--exemplar")?;
             let image = image::open(path)
                 .with_context(|| format!("cannot read --exemplar {}; pass a PNG of the target", path.display()))?
@@ -123,9 +131,26 @@ impl PerceptionConfig {
 }
 
 fn required<'a, T>(value: &'a Option<T>, name: &str, flag: &str) -> anyhow::Result<&'a T> {
-    value.as_ref().with_context(|| {
-        format!("perception {name} needs {flag}; pass a checkpoint directory or hub id ORG/NAME[@REVISION] (an image file for --exemplar)")
-    })
+    let what = if flag == "--exemplar" {
+        "a PNG image of the target"
+    } else {
+        "a checkpoint directory or hub id ORG/NAME[@REVISION]"
+    };
+    value
+        .as_ref()
+        .with_context(|| format!("perception {name} needs {flag}; pass {what}"))
+}
+
+/// Rejects a flag that the chosen perception would ignore, so that a run never silently falls
+/// back to another perception than the one the flags suggest.
+fn reject_unused(name: &str, flag: &str, unused: bool) -> anyhow::Result<()> {
+    if unused {
+        bail!(
+            "{flag} is not used by perception {name}; choose a perception that uses it with \
+             --perception (siglip+dinov2, siglip-reselect, clip+dinov2, dinov2-exemplar) or drop {flag}"
+        );
+    }
+    Ok(())
 }
 
 fn dinov2_tracker(config: &PerceptionConfig) -> anyhow::Result<Box<dyn PatchFeatureExtractor>> {
