@@ -1,0 +1,155 @@
+//! SigLIP checkpoints that ship a SentencePiece `spiece.model` and no `tokenizer.json`.
+//!
+//! The fixture in tests/fixtures/siglip-spiece comes from tools/make_siglip_spiece_fixture.py,
+//! which stores the ids that transformers 5.25's `SiglipTokenizer` returns.
+
+mod encoder_support;
+
+use std::path::{Path, PathBuf};
+
+use candle_core::{D, Device, Tensor};
+use encoder_support::{assert_close, fixture_dir};
+use pickloop::perception::encoders::pipeline::{
+    CONFIG_FILE, PREPROCESSOR_FILE, SPIECE_FILE, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE,
+};
+use pickloop::perception::encoders::{SiglipEncoder, TextTokenizer};
+
+/// Largest difference from 1 accepted for the norm of an L2-normalised float32 embedding.
+const NORM_TOLERANCE: f32 = 1e-5;
+
+#[derive(serde::Deserialize)]
+struct ExpectedIds {
+    max_length: usize,
+    pad_id: u32,
+    cases: Vec<Case>,
+}
+
+#[derive(serde::Deserialize)]
+struct Case {
+    text: String,
+    ids: Vec<u32>,
+}
+
+fn spiece_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/siglip-spiece")
+}
+
+fn expected_ids() -> ExpectedIds {
+    let text = std::fs::read_to_string(spiece_dir().join("expected_ids.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Copies the reference siglip-tiny weights with `tokenizer_files` from the spiece fixture into
+/// a temporary checkpoint directory.
+fn checkpoint_dir(tokenizer_files: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [CONFIG_FILE, WEIGHTS_FILE, PREPROCESSOR_FILE] {
+        std::fs::copy(fixture_dir("siglip-tiny").join(name), dir.path().join(name)).unwrap();
+    }
+    for name in tokenizer_files {
+        std::fs::copy(spiece_dir().join(name), dir.path().join(name)).unwrap();
+    }
+    dir
+}
+
+fn file_names(encoder: &SiglipEncoder) -> Vec<&str> {
+    encoder.checkpoint.files.iter().map(|file| file.name.as_str()).collect()
+}
+
+#[test]
+fn spiece_ids_match_transformers() {
+    let expected = expected_ids();
+    let tokenizer = TextTokenizer::from_spiece(
+        &spiece_dir().join(SPIECE_FILE),
+        Some(&spiece_dir().join(TOKENIZER_CONFIG_FILE)),
+        expected.max_length,
+        expected.pad_id,
+    )
+    .unwrap();
+
+    for case in &expected.cases {
+        let ids = tokenizer.encode(&[case.text.as_str()]).unwrap();
+        assert_eq!(ids[0], case.ids, "ids of {:?}", case.text);
+    }
+}
+
+#[test]
+fn spiece_without_config_lowercases() {
+    let expected = expected_ids();
+    let tokenizer =
+        TextTokenizer::from_spiece(&spiece_dir().join(SPIECE_FILE), None, expected.max_length, expected.pad_id).unwrap();
+    let case = expected.cases.iter().find(|case| case.text == "Pick up the RED Mug!").unwrap();
+
+    let ids = tokenizer.encode(&[case.text.as_str()]).unwrap();
+
+    assert_eq!(ids[0], case.ids);
+}
+
+#[test]
+fn spiece_rejects_a_non_sentencepiece_file() {
+    let error = TextTokenizer::from_spiece(&fixture_dir("siglip-tiny").join(CONFIG_FILE), None, 16, 1).unwrap_err();
+
+    let message = error.to_string();
+    assert!(message.contains("spiece.model"), "{message}");
+}
+
+#[test]
+fn siglip_loads_spiece_checkpoint() {
+    let dir = checkpoint_dir(&[SPIECE_FILE, TOKENIZER_CONFIG_FILE]);
+    let expected = expected_ids();
+
+    let encoder = SiglipEncoder::load(dir.path().to_str().unwrap(), &Device::Cpu).unwrap();
+
+    let names = file_names(&encoder);
+    assert!(names.contains(&SPIECE_FILE), "{names:?}");
+    assert!(names.contains(&TOKENIZER_CONFIG_FILE), "{names:?}");
+    assert!(!names.contains(&TOKENIZER_FILE), "{names:?}");
+
+    let texts: Vec<&str> = expected.cases.iter().map(|case| case.text.as_str()).collect();
+    let embeds = encoder.text_embeds(&texts).unwrap();
+    assert_eq!(embeds.dims(), [texts.len(), encoder.config.text_config.projection_size.unwrap()]);
+    let norms: Vec<f32> = embeds.sqr().unwrap().sum(D::Minus1).unwrap().sqrt().unwrap().to_vec1().unwrap();
+    for (text, norm) in texts.iter().zip(norms) {
+        assert!((norm - 1.0).abs() < NORM_TOLERANCE, "norm of {text:?} is {norm}");
+    }
+
+    // The embeddings must come from the transformers ids, not only have the right shape.
+    let ids: Vec<u32> = expected.cases.iter().flat_map(|case| case.ids.clone()).collect();
+    let input_ids = Tensor::from_vec(ids, (texts.len(), expected.max_length), &Device::Cpu).unwrap();
+    let pooled = encoder.model.text.forward(&input_ids).unwrap().pooler_output.unwrap();
+    let reference = pooled.broadcast_div(&pooled.sqr().unwrap().sum_keepdim(D::Minus1).unwrap().sqrt().unwrap()).unwrap();
+    assert_close("text_embeds", &embeds, &reference);
+}
+
+#[test]
+fn siglip_prefers_tokenizer_json() {
+    let dir = checkpoint_dir(&[SPIECE_FILE, TOKENIZER_CONFIG_FILE]);
+    std::fs::copy(fixture_dir("siglip-tiny").join(TOKENIZER_FILE), dir.path().join(TOKENIZER_FILE)).unwrap();
+
+    let encoder = SiglipEncoder::load(dir.path().to_str().unwrap(), &Device::Cpu).unwrap();
+
+    let names = file_names(&encoder);
+    assert!(names.contains(&TOKENIZER_FILE), "{names:?}");
+    assert!(!names.contains(&SPIECE_FILE), "{names:?}");
+}
+
+#[test]
+fn siglip_loads_spiece_without_tokenizer_config() {
+    let dir = checkpoint_dir(&[SPIECE_FILE]);
+
+    let encoder = SiglipEncoder::load(dir.path().to_str().unwrap(), &Device::Cpu).unwrap();
+
+    assert!(!file_names(&encoder).contains(&TOKENIZER_CONFIG_FILE));
+    assert!(encoder.text_embeds(&["pick up the red mug"]).is_ok());
+}
+
+#[test]
+fn siglip_without_tokenizer_names_both_files() {
+    let dir = checkpoint_dir(&[]);
+
+    let error = SiglipEncoder::load(dir.path().to_str().unwrap(), &Device::Cpu).unwrap_err();
+
+    let message = error.to_string();
+    assert!(message.contains(TOKENIZER_FILE), "{message}");
+    assert!(message.contains(SPIECE_FILE), "{message}");
+}
