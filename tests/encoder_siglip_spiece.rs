@@ -9,10 +9,15 @@ use std::path::{Path, PathBuf};
 
 use candle_core::{D, Device, Tensor};
 use encoder_support::{assert_close, fixture_dir};
+use pickloop::perception::encoders::checkpoint::sha256_file;
 use pickloop::perception::encoders::pipeline::{
-    CONFIG_FILE, PREPROCESSOR_FILE, SPIECE_FILE, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE,
+    CONFIG_FILE, PREPROCESSOR_FILE, SIGLIP_TOKENIZER_FILES, SPIECE_FILE, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE,
+    WEIGHTS_FILE,
 };
-use pickloop::perception::encoders::{SiglipEncoder, TextTokenizer};
+use pickloop::perception::encoders::{Checkpoint, CheckpointSpec, HubSettings, SiglipEncoder, TextTokenizer};
+
+const REPO_ID: &str = "google/siglip-spiece-tiny";
+const COMMIT: &str = "89abcdef0123456789abcdef0123456789abcdef";
 
 /// Largest difference from 1 accepted for the norm of an L2-normalised float32 embedding.
 const NORM_TOLERANCE: f32 = 1e-5;
@@ -22,6 +27,8 @@ struct ExpectedIds {
     max_length: usize,
     pad_id: u32,
     cases: Vec<Case>,
+    /// Ids with `do_lower_case` false.
+    cased_cases: Vec<Case>,
 }
 
 #[derive(serde::Deserialize)]
@@ -83,6 +90,43 @@ fn spiece_without_config_lowercases() {
     let ids = tokenizer.encode(&[case.text.as_str()]).unwrap();
 
     assert_eq!(ids[0], case.ids);
+}
+
+#[test]
+fn spiece_keeps_case_when_configured() {
+    let expected = expected_ids();
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join(TOKENIZER_CONFIG_FILE);
+    // The object form of a special token, as transformers writes AddedToken values.
+    let config = serde_json::json!({
+        "do_lower_case": false,
+        "eos_token": {"content": "</s>", "lstrip": true, "rstrip": true, "normalized": false, "special": true},
+    });
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    let tokenizer = TextTokenizer::from_spiece(
+        &spiece_dir().join(SPIECE_FILE),
+        Some(&config_path),
+        expected.max_length,
+        expected.pad_id,
+    )
+    .unwrap();
+
+    for case in &expected.cased_cases {
+        let ids = tokenizer.encode(&[case.text.as_str()]).unwrap();
+        assert_eq!(ids[0], case.ids, "ids of {:?}", case.text);
+    }
+}
+
+#[test]
+fn spiece_rejects_unknown_eos_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join(TOKENIZER_CONFIG_FILE);
+    std::fs::write(&config_path, r#"{"eos_token": "<eos>"}"#).unwrap();
+
+    let error = TextTokenizer::from_spiece(&spiece_dir().join(SPIECE_FILE), Some(&config_path), 16, 1).unwrap_err();
+
+    let message = error.to_string();
+    assert!(message.contains("<eos>"), "{message}");
 }
 
 #[test]
@@ -152,4 +196,52 @@ fn siglip_without_tokenizer_names_both_files() {
     let message = error.to_string();
     assert!(message.contains(TOKENIZER_FILE), "{message}");
     assert!(message.contains(SPIECE_FILE), "{message}");
+}
+
+/// Lays out `models--google--siglip-spiece-tiny` as huggingface_hub does, with the reference
+/// weights and the spiece fixture but no tokenizer.json, and returns the snapshot folder.
+fn lay_out_cache(cache: &Path) -> PathBuf {
+    let repo = cache.join("models--google--siglip-spiece-tiny");
+    let snapshot = repo.join("snapshots").join(COMMIT);
+    std::fs::create_dir_all(repo.join("blobs")).unwrap();
+    std::fs::create_dir_all(&snapshot).unwrap();
+    std::fs::create_dir_all(repo.join("refs")).unwrap();
+    let sources = [CONFIG_FILE, WEIGHTS_FILE, PREPROCESSOR_FILE]
+        .map(|name| fixture_dir("siglip-tiny").join(name))
+        .into_iter()
+        .chain([SPIECE_FILE, TOKENIZER_CONFIG_FILE].map(|name| spiece_dir().join(name)));
+    for source in sources {
+        let blob = repo.join("blobs").join(sha256_file(&source).unwrap());
+        std::fs::copy(&source, &blob).unwrap();
+        std::os::unix::fs::symlink(&blob, snapshot.join(source.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(repo.join("refs").join("main"), COMMIT).unwrap();
+    snapshot
+}
+
+#[test]
+fn offline_cache_resolves_spiece() {
+    let cache = tempfile::tempdir().unwrap();
+    let snapshot = lay_out_cache(cache.path());
+    let spec = CheckpointSpec::Hub {
+        repo_id: REPO_ID.to_owned(),
+        revision: None,
+    };
+    let hub = HubSettings {
+        cache_dir: cache.path().to_path_buf(),
+        offline: true,
+    };
+
+    let checkpoint =
+        Checkpoint::resolve_any_with(&spec, &[CONFIG_FILE, WEIGHTS_FILE, PREPROCESSOR_FILE], &SIGLIP_TOKENIZER_FILES, &hub)
+            .unwrap();
+
+    assert_eq!(checkpoint.revision.as_deref(), Some(COMMIT));
+    assert_eq!(checkpoint.find_path(SPIECE_FILE), Some(snapshot.join(SPIECE_FILE).as_path()));
+    assert_eq!(checkpoint.find_path(TOKENIZER_CONFIG_FILE), Some(snapshot.join(TOKENIZER_CONFIG_FILE).as_path()));
+    assert_eq!(checkpoint.find_path(TOKENIZER_FILE), None);
+
+    let encoder = SiglipEncoder::from_checkpoint(checkpoint, &Device::Cpu).unwrap();
+    let case = &expected_ids().cases[0];
+    assert_eq!(encoder.tokenizer.encode(&[case.text.as_str()]).unwrap()[0], case.ids);
 }

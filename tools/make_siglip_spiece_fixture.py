@@ -1,13 +1,14 @@
-"""Write a tiny SentencePiece SigLIP tokenizer and the ids transformers gives for test texts.
+"""Write a tiny SentencePiece SigLIP tokenizer and the ids transformers returns for test texts.
 
-Trains a unigram `spiece.model` with the special pieces of the google/siglip checkpoints
-(<pad>=0, </s>=1, <unk>=2, no <s>) on short object captions, writes it with a
-`tokenizer_config.json` into tests/fixtures/siglip-spiece/, and stores the ids that
-transformers' `SiglipTokenizer` returns for TEXTS, padded to MAX_LENGTH with `</s>`, in
-expected_ids.json. The vocabulary stays within the vocab_size 300 of
+Trains a unigram `spiece.model` on short object captions, with the special pieces at
+<pad>=0, </s>=1, <unk>=2 and no <s>, so that the `</s>` pad token has the pad_token_id 1 of
+tests/fixtures/reference/siglip-tiny/config.json. The model and a `tokenizer_config.json` go
+into tests/fixtures/siglip-spiece/, and the ids that transformers' `SiglipTokenizer` returns
+for TEXTS, padded to MAX_LENGTH with `</s>`, go into expected_ids.json, with those of
+CASED_TEXTS under `do_lower_case=False` in `cased_cases`. The vocabulary stays within the vocab_size 300 of
 tests/fixtures/reference/siglip-tiny so the same file loads with those weights.
 
-Run with a Python that has transformers 5.25 and sentencepiece:
+Run with a Python that has transformers 5.25, sentencepiece and protobuf:
     python tools/make_siglip_spiece_fixture.py
 """
 
@@ -22,7 +23,8 @@ from transformers import SiglipTokenizer
 
 OUT_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "siglip-spiece"
 
-# Largest vocabulary that fits the reference siglip-tiny weights (text_config.vocab_size).
+# Requested vocabulary size. The small corpus yields fewer pieces (hard_vocab_limit=False), and
+# any size up to the reference siglip-tiny text_config.vocab_size of 300 fits its weights.
 VOCAB_SIZE = 256
 # max_position_embeddings of the reference siglip-tiny text tower.
 MAX_LENGTH = 16
@@ -60,10 +62,13 @@ TEXTS = [
     "!!!",
 ]
 
+# Texts encoded once more with do_lower_case=False.
+CASED_TEXTS = ["Pick up the RED Mug!", "ＲＥＤ\u3000ﬁsh mug", "a photo of a blue cube."]
 
-# A few NFKC-style rules (full-width letters, the "ﬁ" ligature, the ideographic space) so the
-# model carries a precompiled normaliser small enough for a fixture; the google/siglip models'
-# own charsmap is about 240 KB.
+
+# A few NFKC-style rules (full-width letters, the "ﬁ" ligature, the ideographic space) give the
+# model a precompiled character map small enough for a fixture. SentencePiece's default
+# nmt_nfkc map makes a model of about 240 KB.
 NORMALIZATION_RULES = (
     [f"{0xFF41 + offset:X}\t{ord('a') + offset:X}" for offset in range(26)]
     + ["FB01\t66 69", "3000\t20"]
@@ -109,7 +114,7 @@ def main() -> None:
     model_path = OUT_DIR / "spiece.model"
     train(model_path)
 
-    # The settings the google/siglip tokenizer_config.json files store.
+    # The SiglipTokenizer defaults, written out as a checkpoint's tokenizer_config.json stores them.
     tokenizer_config = {
         "tokenizer_class": "SiglipTokenizer",
         "do_lower_case": True,
@@ -123,6 +128,8 @@ def main() -> None:
     settings = {key: value for key, value in tokenizer_config.items() if key != "tokenizer_class"}
     tokenizer = SiglipTokenizer(vocab_file=str(model_path), **settings)
     encoded = tokenizer(TEXTS, padding="max_length", truncation=True, max_length=MAX_LENGTH)
+    cased = SiglipTokenizer(vocab_file=str(model_path), **{**settings, "do_lower_case": False})
+    cased_encoded = cased(CASED_TEXTS, padding="max_length", truncation=True, max_length=MAX_LENGTH)
     expected = {
         "transformers_version": transformers.__version__,
         "max_length": MAX_LENGTH,
@@ -131,6 +138,10 @@ def main() -> None:
         "cases": [
             {"text": text, "tokens": tokenizer.tokenize(text), "ids": ids}
             for text, ids in zip(TEXTS, encoded["input_ids"])
+        ],
+        "cased_cases": [
+            {"text": text, "tokens": cased.tokenize(text), "ids": ids}
+            for text, ids in zip(CASED_TEXTS, cased_encoded["input_ids"])
         ],
     }
     (OUT_DIR / "expected_ids.json").write_text(json.dumps(expected, indent=2, ensure_ascii=False) + "\n")

@@ -25,7 +25,7 @@ pub const TOKENIZER_CONFIG_FILE: &str = "tokenizer_config.json";
 const IMAGE_TEXT_FILES: [&str; 4] = [CONFIG_FILE, WEIGHTS_FILE, PREPROCESSOR_FILE, TOKENIZER_FILE];
 
 /// Tokenizer files of a SigLIP checkpoint, in order of preference.
-const SIGLIP_TOKENIZER_FILES: [FileAlternative<'static>; 2] = [
+pub const SIGLIP_TOKENIZER_FILES: [FileAlternative<'static>; 2] = [
     FileAlternative {
         required: &[TOKENIZER_FILE],
         optional: &[],

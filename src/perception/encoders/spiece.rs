@@ -37,7 +37,7 @@ const ASCII_PUNCTUATION_PATTERN: &str = "[[:punct:]]";
 const WHITESPACE_RUN_PATTERN: &str = r"[\s\x1C-\x1F]+";
 
 /// SentencePiece's `remove_extra_whitespaces` after the character map: runs of spaces become one
-/// space, and trailing spaces or "▁" go.
+/// space, and trailing spaces and "▁" are removed.
 const SPACE_RUN_PATTERN: &str = " {2,}";
 const TRAILING_SPACE_PATTERN: &str = "[ ▁]+$";
 
