@@ -160,7 +160,7 @@ impl Checkpoint {
             CheckpointSpec::Hub { repo_id, .. } => repo_id.clone(),
         };
         let mut revision = None;
-        let mut found: Vec<(String, PathBuf)> = Vec::with_capacity(required.len());
+        let mut found: NamedPaths = Vec::with_capacity(required.len());
         for name in required {
             let (path, commit) = locate(spec, hub, name)?;
             revision = commit.or(revision);
@@ -258,13 +258,16 @@ fn locate_if_present(
     }
 }
 
+/// Checkpoint file names with their paths on disk.
+type NamedPaths = Vec<(String, PathBuf)>;
+
 /// Resolves the first complete alternative; see [`Checkpoint::resolve_any_with`].
 fn locate_alternative(
     spec: &CheckpointSpec,
     hub: &HubSettings,
     id: &str,
     alternatives: &[FileAlternative<'_>],
-) -> Result<(Vec<(String, PathBuf)>, Option<String>)> {
+) -> Result<(NamedPaths, Option<String>)> {
     let mut misses = Vec::new();
     'alternatives: for alternative in alternatives {
         let mut paths = Vec::new();
