@@ -26,6 +26,7 @@ const NORM_TOLERANCE: f32 = 1e-5;
 struct ExpectedIds {
     max_length: usize,
     pad_id: u32,
+    vocab_size: usize,
     cases: Vec<Case>,
     /// Ids with `do_lower_case` false.
     cased_cases: Vec<Case>,
@@ -185,6 +186,21 @@ fn siglip_loads_spiece_without_tokenizer_config() {
 
     assert!(!file_names(&encoder).contains(&TOKENIZER_CONFIG_FILE));
     assert!(encoder.text_embeds(&["pick up the red mug"]).is_ok());
+}
+
+#[test]
+fn siglip_rejects_spiece_larger_than_vocab() {
+    let dir = checkpoint_dir(&[SPIECE_FILE]);
+    let config_path = dir.path().join(CONFIG_FILE);
+    let mut config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
+    let vocab_size = expected_ids().vocab_size - 1;
+    config["text_config"]["vocab_size"] = vocab_size.into();
+    std::fs::write(&config_path, config.to_string()).unwrap();
+
+    let error = SiglipEncoder::load(dir.path().to_str().unwrap(), &Device::Cpu).unwrap_err();
+
+    let message = error.to_string();
+    assert!(message.contains(&format!("text_config.vocab_size is {vocab_size}")), "{message}");
 }
 
 #[test]

@@ -78,7 +78,6 @@ impl SiglipEncoder {
     /// `tokenizer.json` or `spiece.model`.
     pub fn from_checkpoint(checkpoint: Checkpoint, device: &Device) -> Result<Self> {
         let config: siglip::Config = checkpoint.read_json(CONFIG_FILE)?;
-        let model = SiglipModel::new(&config, checkpoint.var_builder(WEIGHTS_FILE, DTYPE, device)?)?;
         let text = &config.text_config;
         let (max_length, pad_id) = (text.max_position_embeddings, text.pad_token_id);
         let tokenizer = match checkpoint.find_path(TOKENIZER_FILE) {
@@ -90,6 +89,18 @@ impl SiglipEncoder {
                 pad_id,
             )?,
         };
+        // Checked before the weights load, whose embedding shape error would not name the tokenizer.
+        if tokenizer.vocab_size() > text.vocab_size {
+            return Err(EncoderError::Tokenizer {
+                path: tokenizer.path().to_path_buf(),
+                message: format!(
+                    "it has {} token ids but text_config.vocab_size is {}; use the tokenizer files of the same checkpoint",
+                    tokenizer.vocab_size(),
+                    text.vocab_size
+                ),
+            });
+        }
+        let model = SiglipModel::new(&config, checkpoint.var_builder(WEIGHTS_FILE, DTYPE, device)?)?;
         Ok(Self {
             processor: processor(&checkpoint)?,
             checkpoint,

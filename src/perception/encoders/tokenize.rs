@@ -94,6 +94,16 @@ impl TextTokenizer {
         })
     }
 
+    /// Number of token ids, added tokens included; every encoded id is below it.
+    pub fn vocab_size(&self) -> usize {
+        self.tokenizer.get_vocab_size(true)
+    }
+
+    /// File the tokenizer was built from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Length of every encoded sequence.
     pub fn max_length(&self) -> usize {
         self.max_length
