@@ -93,9 +93,10 @@ impl SpieceTokenizerConfig {
 /// Builds a tokenizer that encodes like transformers' `SiglipTokenizer` from `spiece.model` and
 /// the settings of `tokenizer_config.json`. Padding and truncation are left to the caller.
 ///
-/// NOTE: unlike `SiglipTokenizer`, it does not split special-token strings such as `</s>` out of
-/// the text before canonicalisation, so their punctuation is removed like any other. Lowercasing
-/// maps each character alone, so a final capital sigma becomes "σ" where Python gives "ς".
+/// NOTE: a text that contains `</s>` or `<unk>` literally gets other ids than from
+/// `SiglipTokenizer`, which splits those strings out as special tokens before canonicalisation;
+/// here their punctuation is removed like any other. Lowercasing maps each character alone, so a
+/// final capital sigma becomes "σ" where Python gives "ς".
 pub fn tokenizer_from_spiece(path: &Path, config: &SpieceTokenizerConfig) -> Result<Tokenizer> {
     let error = |message: String| EncoderError::Tokenizer {
         path: path.to_path_buf(),
