@@ -44,7 +44,7 @@ PLACES = [
 
 # Upper case, ASCII punctuation, repeated and unusual whitespace, digits, a word made of
 # characters outside the vocabulary, characters the normaliser maps, a pre-escaped "▁", a text
-# longer than MAX_LENGTH, and texts that are empty or become empty.
+# longer than MAX_LENGTH, texts that are empty or become empty, and literal special tokens.
 TEXTS = [
     "pick up the red mug",
     "Pick up the RED Mug!",
@@ -60,6 +60,8 @@ TEXTS = [
     "",
     "   ",
     "!!!",
+    "red mug </s> blue cube",
+    "  <unk> Pick up the mug",
 ]
 
 # Texts encoded once more with do_lower_case=False.

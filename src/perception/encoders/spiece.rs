@@ -2,21 +2,21 @@
 //! that ship no `tokenizer.json`.
 //!
 //! It reproduces transformers' `SiglipTokenizer` (transformers 5.25, the slow SentencePiece
-//! tokenizer). That class prepends "▁" to the text (after turning any "▁" into a space), then
-//! canonicalises it: lowercase when `do_lower_case`, remove ASCII punctuation
-//! (`string.punctuation`), collapse each whitespace run to one space, and strip both ends. The
-//! SentencePiece model then applies its normaliser, splits at "▁" and encodes with the unigram
-//! pieces, and the tokenizer appends `</s>`.
+//! tokenizer). That class prepends "▁" to the text (after turning any "▁" into a space) and
+//! splits out its special tokens. It canonicalises each remaining part: lowercase when
+//! `do_lower_case`, remove ASCII punctuation (`string.punctuation`), collapse each whitespace
+//! run to one space, and strip both ends. The SentencePiece model then applies its normaliser,
+//! splits at "▁" and encodes with the unigram pieces, and the tokenizer appends `</s>`.
 
 use std::path::Path;
 
 use sentencepiece_model::{ModelType, SentencePieceModel, Type};
 use serde::Deserialize;
 use tokenizers::models::unigram::Unigram;
-use tokenizers::normalizers::{Lowercase, NormalizerWrapper, Precompiled, Prepend, Replace, Sequence, Strip};
+use tokenizers::normalizers::{Lowercase, NormalizerWrapper, Precompiled, Replace, Sequence, Strip};
 use tokenizers::pre_tokenizers::metaspace::{Metaspace, PrependScheme};
 use tokenizers::processors::template::TemplateProcessing;
-use tokenizers::Tokenizer;
+use tokenizers::{AddedToken, Tokenizer};
 use tokenizers::normalizers::replace::ReplacePattern;
 
 use super::checkpoint::read_json;
@@ -25,8 +25,10 @@ use super::error::{EncoderError, Result};
 /// The SentencePiece symbol for a space.
 const SPIECE_UNDERLINE: char = '▁';
 
-/// End-of-sequence piece that `SiglipTokenizer` appends to every text (its `eos_token` default).
+/// `SiglipTokenizer` defaults for its special tokens. Its pad token is the end-of-sequence piece.
 const DEFAULT_EOS_TOKEN: &str = "</s>";
+const DEFAULT_UNK_TOKEN: &str = "<unk>";
+const DEFAULT_PAD_TOKEN: &str = "</s>";
 
 /// Python's `string.punctuation`, which `SiglipTokenizer.remove_punctuation` deletes: the 32
 /// ASCII punctuation characters.
@@ -50,6 +52,10 @@ pub struct SpieceTokenizerConfig {
     /// Token appended to every text.
     #[serde(default = "default_eos_token", deserialize_with = "token_content")]
     pub eos_token: String,
+    #[serde(default = "default_unk_token", deserialize_with = "token_content")]
+    pub unk_token: String,
+    #[serde(default = "default_pad_token", deserialize_with = "token_content")]
+    pub pad_token: String,
 }
 
 impl Default for SpieceTokenizerConfig {
@@ -57,6 +63,8 @@ impl Default for SpieceTokenizerConfig {
         Self {
             do_lower_case: default_do_lower_case(),
             eos_token: default_eos_token(),
+            unk_token: default_unk_token(),
+            pad_token: default_pad_token(),
         }
     }
 }
@@ -67,6 +75,24 @@ fn default_do_lower_case() -> bool {
 
 fn default_eos_token() -> String {
     DEFAULT_EOS_TOKEN.to_owned()
+}
+
+fn default_unk_token() -> String {
+    DEFAULT_UNK_TOKEN.to_owned()
+}
+
+fn default_pad_token() -> String {
+    DEFAULT_PAD_TOKEN.to_owned()
+}
+
+/// Prepends "▁" to `text` after turning each "▁" in it into a space, as
+/// `SiglipTokenizer.tokenize` does before it splits out special tokens. The tokenizer of
+/// [`tokenizer_from_spiece`] expects texts prepared this way.
+pub fn prepare_text(text: &str) -> String {
+    let mut prepared = String::with_capacity(text.len() + SPIECE_UNDERLINE.len_utf8());
+    prepared.push(SPIECE_UNDERLINE);
+    prepared.push_str(&text.replace(SPIECE_UNDERLINE, " "));
+    prepared
 }
 
 /// Reads a special token stored either as a string or as an `AddedToken` object with `content`.
@@ -90,13 +116,14 @@ impl SpieceTokenizerConfig {
     }
 }
 
-/// Builds a tokenizer that encodes like transformers' `SiglipTokenizer` from `spiece.model` and
-/// the settings of `tokenizer_config.json`. Padding and truncation are left to the caller.
+/// Builds a tokenizer that encodes texts prepared with [`prepare_text`] like transformers'
+/// `SiglipTokenizer` from `spiece.model` and the settings of `tokenizer_config.json`. Padding
+/// and truncation are left to the caller.
 ///
-/// NOTE: a text that contains `</s>` or `<unk>` literally gets other ids than from
-/// `SiglipTokenizer`, which splits those strings out as special tokens before canonicalisation;
-/// here their punctuation is removed like any other. Lowercasing maps each character alone, so a
-/// final capital sigma becomes "σ" where Python gives "ς".
+/// NOTE: lowercasing maps each character alone, so a final capital sigma becomes "σ" where
+/// Python gives "ς". After a literal special token, a part that starts with a character outside
+/// the vocabulary keeps it as `<unk>`, while `SiglipTokenizer` drops it when `>` is also outside
+/// the vocabulary, because its `<unk>`-prefix encoding fuses the two unknown characters.
 pub fn tokenizer_from_spiece(path: &Path, config: &SpieceTokenizerConfig) -> Result<Tokenizer> {
     let error = |message: String| EncoderError::Tokenizer {
         path: path.to_path_buf(),
@@ -156,16 +183,23 @@ pub fn tokenizer_from_spiece(path: &Path, config: &SpieceTokenizerConfig) -> Res
         .build()
         .map_err(|err| append_error(err.to_string()))?;
     tokenizer.with_post_processor(Some(post_processor));
+
+    // SiglipTokenizer matches its special tokens in the raw text and strips the whitespace
+    // around them, so the text between them is canonicalised and encoded piece by piece.
+    let mut special_tokens: Vec<AddedToken> = Vec::new();
+    for content in [&config.eos_token, &config.unk_token, &config.pad_token] {
+        if special_tokens.iter().all(|token| token.content != *content) {
+            special_tokens.push(AddedToken::from(content.clone(), true).lstrip(true).rstrip(true).normalized(false));
+        }
+    }
+    tokenizer.add_special_tokens(&special_tokens);
     Ok(tokenizer)
 }
 
-/// The `SiglipTokenizer` canonicalisation followed by the SentencePiece normaliser.
+/// Builds the `SiglipTokenizer` canonicalisation followed by the SentencePiece normaliser.
 fn normalizer(model: &SentencePieceModel, config: &SpieceTokenizerConfig) -> tokenizers::Result<NormalizerWrapper> {
     let regex = |pattern: &str, content: &str| Replace::new(ReplacePattern::Regex(pattern.to_owned()), content);
-    let mut steps: Vec<NormalizerWrapper> = vec![
-        Replace::new(SPIECE_UNDERLINE.to_string(), " ")?.into(),
-        Prepend::new(SPIECE_UNDERLINE.to_string()).into(),
-    ];
+    let mut steps: Vec<NormalizerWrapper> = Vec::new();
     if config.do_lower_case {
         steps.push(Lowercase.into());
     }

@@ -19,7 +19,7 @@ use tokenizers::{
 };
 
 use super::error::{EncoderError, Result};
-use super::spiece::{SpieceTokenizerConfig, tokenizer_from_spiece};
+use super::spiece::{SpieceTokenizerConfig, prepare_text, tokenizer_from_spiece};
 
 /// A tokenizer that truncates and pads every text to one length.
 #[derive(Clone)]
@@ -27,6 +27,8 @@ pub struct TextTokenizer {
     tokenizer: Tokenizer,
     path: PathBuf,
     max_length: usize,
+    /// Whether [`prepare_text`] runs before encoding, as a tokenizer built from `spiece.model` needs.
+    spiece_input: bool,
 }
 
 impl std::fmt::Debug for TextTokenizer {
@@ -48,7 +50,7 @@ impl TextTokenizer {
             path: path.to_path_buf(),
             message: format!("cannot parse it ({err}); fetch the checkpoint's tokenizer.json again"),
         })?;
-        Self::new(tokenizer, path, max_length, pad_id)
+        Self::new(tokenizer, path, max_length, pad_id, false)
     }
 
     /// Builds the tokenizer of transformers' `SiglipTokenizer` from a SentencePiece
@@ -56,11 +58,11 @@ impl TextTokenizer {
     /// and pads like [`TextTokenizer::from_file`].
     pub fn from_spiece(path: &Path, tokenizer_config: Option<&Path>, max_length: usize, pad_id: u32) -> Result<Self> {
         let config = SpieceTokenizerConfig::from_file(tokenizer_config)?;
-        Self::new(tokenizer_from_spiece(path, &config)?, path, max_length, pad_id)
+        Self::new(tokenizer_from_spiece(path, &config)?, path, max_length, pad_id, true)
     }
 
     /// Sets truncation and padding on `tokenizer`, which was read from `path`.
-    fn new(mut tokenizer: Tokenizer, path: &Path, max_length: usize, pad_id: u32) -> Result<Self> {
+    fn new(mut tokenizer: Tokenizer, path: &Path, max_length: usize, pad_id: u32, spiece_input: bool) -> Result<Self> {
         let error = |message: String| EncoderError::Tokenizer {
             path: path.to_path_buf(),
             message,
@@ -91,6 +93,7 @@ impl TextTokenizer {
             tokenizer,
             path: path.to_path_buf(),
             max_length,
+            spiece_input,
         })
     }
 
@@ -114,8 +117,9 @@ impl TextTokenizer {
         texts
             .iter()
             .map(|text| {
+                let input = if self.spiece_input { prepare_text(text) } else { (*text).to_owned() };
                 self.tokenizer
-                    .encode(*text, true)
+                    .encode(input, true)
                     .map(|encoding| encoding.get_ids().to_vec())
                     .map_err(|err| EncoderError::Tokenizer {
                         path: self.path.clone(),
