@@ -105,6 +105,14 @@ pub struct CheckpointFile {
     pub sha256: String,
 }
 
+/// One way a checkpoint can provide a component, such as its tokenizer: files that must all
+/// exist, and files that are used when they exist.
+#[derive(Debug, Clone, Copy)]
+pub struct FileAlternative<'a> {
+    pub required: &'a [&'a str],
+    pub optional: &'a [&'a str],
+}
+
 /// A resolved checkpoint: the location and SHA-256 of each file. It serialises to the record
 /// that evidence rows store.
 #[derive(Debug, Clone, Serialize)]
@@ -128,52 +136,63 @@ impl Checkpoint {
     /// Hub files come from the cache when present. Otherwise they are downloaded into the
     /// cache, unless `hub.offline` is set, in which case the missing file is an error.
     pub fn resolve_with(spec: &CheckpointSpec, required: &[&str], hub: &HubSettings) -> Result<Self> {
-        let (id, revision, paths) = match spec {
-            CheckpointSpec::Local(dir) => {
-                let paths = required
-                    .iter()
-                    .map(|name| local_file(dir, name))
-                    .collect::<Result<Vec<_>>>()?;
-                (dir.display().to_string(), None, paths)
-            }
-            CheckpointSpec::Hub { repo_id, revision } => {
-                let revision = revision.as_deref().unwrap_or(DEFAULT_REVISION);
-                let repo = Repo::with_revision(repo_id.clone(), RepoType::Model, revision.to_owned());
-                let mut paths = Vec::with_capacity(required.len());
-                let mut commit = None;
-                for name in required {
-                    let resolved = match cache_lookup(hub, &repo, repo_id, revision, name)? {
-                        Some(found) => found,
-                        None => download(hub, &repo, repo_id, revision, name)?,
-                    };
-                    commit = Some(resolved.commit);
-                    paths.push(resolved.path);
-                }
-                (repo_id.clone(), commit, paths)
-            }
-        };
+        Self::resolve_any_with(spec, required, &[], hub)
+    }
 
-        let mut files = Vec::with_capacity(paths.len());
-        for (name, path) in required.iter().zip(paths) {
+    /// Resolves `spec` with the hub settings from the environment; see
+    /// [`Checkpoint::resolve_any_with`].
+    pub fn resolve_any(spec: &str, required: &[&str], alternatives: &[FileAlternative<'_>]) -> Result<Self> {
+        Self::resolve_any_with(&CheckpointSpec::parse(spec)?, required, alternatives, &HubSettings::from_env())
+    }
+
+    /// Resolves the files in `required` and then the first of `alternatives` whose required
+    /// files all exist, with those of its optional files that exist. An empty `alternatives`
+    /// resolves `required` alone; when no alternative is complete, the error names them all.
+    /// Files are found as in [`Checkpoint::resolve_with`].
+    pub fn resolve_any_with(
+        spec: &CheckpointSpec,
+        required: &[&str],
+        alternatives: &[FileAlternative<'_>],
+        hub: &HubSettings,
+    ) -> Result<Self> {
+        let id = match spec {
+            CheckpointSpec::Local(dir) => dir.display().to_string(),
+            CheckpointSpec::Hub { repo_id, .. } => repo_id.clone(),
+        };
+        let mut revision = None;
+        let mut found: NamedPaths = Vec::with_capacity(required.len());
+        for name in required {
+            let (path, commit) = locate(spec, hub, name)?;
+            revision = commit.or(revision);
+            found.push(((*name).to_owned(), path));
+        }
+        if !alternatives.is_empty() {
+            let (paths, commit) = locate_alternative(spec, hub, &id, alternatives)?;
+            revision = commit.or(revision);
+            found.extend(paths);
+        }
+
+        let mut files = Vec::with_capacity(found.len());
+        for (name, path) in found {
             let sha256 = sha256_file(&path)?;
             tracing::debug!(file = %path.display(), %sha256, "resolved checkpoint file");
-            files.push(CheckpointFile {
-                name: (*name).to_owned(),
-                path,
-                sha256,
-            });
+            files.push(CheckpointFile { name, path, sha256 });
         }
         tracing::info!(id = %id, revision = ?revision, files = files.len(), "resolved checkpoint");
         Ok(Self { id, revision, files })
     }
 
-    /// Returns the path of a resolved file.
-    pub fn path(&self, name: &str) -> Result<&Path> {
+    /// Returns the path of a resolved file, or `None` when the checkpoint was resolved without it.
+    pub fn find_path(&self, name: &str) -> Option<&Path> {
         self.files
             .iter()
             .find(|file| file.name == name)
             .map(|file| file.path.as_path())
-            .ok_or_else(|| EncoderError::MissingFile {
+    }
+
+    /// Returns the path of a resolved file.
+    pub fn path(&self, name: &str) -> Result<&Path> {
+        self.find_path(name).ok_or_else(|| EncoderError::MissingFile {
                 path: PathBuf::from(name),
                 fix: format!("checkpoint {} was resolved without {name}; add it to the required files", self.id),
             })
@@ -201,6 +220,91 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
         source,
     })?;
     serde_json::from_str(&text).map_err(|err| corrupt(path, &format!("invalid JSON: {err}")))
+}
+
+/// Finds `name` of the checkpoint, downloading a hub file that the cache lacks unless offline.
+/// Returns the path and, for a hub checkpoint, the commit of the snapshot that contains it.
+fn locate(spec: &CheckpointSpec, hub: &HubSettings, name: &str) -> Result<(PathBuf, Option<String>)> {
+    match spec {
+        CheckpointSpec::Local(dir) => Ok((local_file(dir, name)?, None)),
+        CheckpointSpec::Hub { repo_id, revision } => {
+            let revision = revision.as_deref().unwrap_or(DEFAULT_REVISION);
+            let repo = Repo::with_revision(repo_id.clone(), RepoType::Model, revision.to_owned());
+            let resolved = match cache_lookup(hub, &repo, repo_id, revision, name)? {
+                Some(found) => found,
+                None => download(hub, &repo, repo_id, revision, name)?,
+            };
+            Ok((resolved.path, Some(resolved.commit)))
+        }
+    }
+}
+
+/// Like [`locate`], but a file that is missing or fails to download is `Ok(None)`, with the
+/// error kept in `misses` for the message when no alternative is complete.
+fn locate_if_present(
+    spec: &CheckpointSpec,
+    hub: &HubSettings,
+    name: &str,
+    misses: &mut Vec<String>,
+) -> Result<Option<(PathBuf, Option<String>)>> {
+    match locate(spec, hub, name) {
+        Ok(found) => Ok(Some(found)),
+        Err(err @ (EncoderError::MissingFile { .. } | EncoderError::Download { .. })) => {
+            tracing::debug!(file = %name, error = %err, "optional checkpoint file not found");
+            misses.push(err.to_string());
+            Ok(None)
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// Checkpoint file names with their paths on disk.
+type NamedPaths = Vec<(String, PathBuf)>;
+
+/// Resolves the first complete alternative; see [`Checkpoint::resolve_any_with`].
+fn locate_alternative(
+    spec: &CheckpointSpec,
+    hub: &HubSettings,
+    id: &str,
+    alternatives: &[FileAlternative<'_>],
+) -> Result<(NamedPaths, Option<String>)> {
+    let mut misses = Vec::new();
+    'alternatives: for alternative in alternatives {
+        let mut paths = Vec::new();
+        let mut revision = None;
+        for name in alternative.required {
+            let Some((path, commit)) = locate_if_present(spec, hub, name, &mut misses)? else {
+                continue 'alternatives;
+            };
+            revision = commit.or(revision);
+            paths.push(((*name).to_owned(), path));
+        }
+        for name in alternative.optional {
+            if let Some((path, commit)) = locate_if_present(spec, hub, name, &mut Vec::new())? {
+                revision = commit.or(revision);
+                paths.push(((*name).to_owned(), path));
+            }
+        }
+        return Ok((paths, revision));
+    }
+
+    let names: Vec<String> = alternatives
+        .iter()
+        .map(|alternative| alternative.required.join(" + "))
+        .collect();
+    let first = alternatives
+        .first()
+        .and_then(|alternative| alternative.required.first())
+        .copied()
+        .unwrap_or_default();
+    Err(EncoderError::MissingFile {
+        path: PathBuf::from(first),
+        fix: format!(
+            "checkpoint {id} has none of {}; add one of them ({})",
+            names.join(", "),
+            misses.join("; ")
+        ),
+    })
 }
 
 fn local_file(dir: &Path, name: &str) -> Result<PathBuf> {

@@ -6,8 +6,8 @@
 //!
 //! Each model reads a Hugging Face checkpoint directory or hub id ([`checkpoint`]), preprocesses
 //! images as transformers' Pillow-based image processors do ([`preprocess`], [`resample`]) and
-//! tokenises with the checkpoint's `tokenizer.json` ([`tokenize`]). [`pipeline`] bundles them,
-//! and [`embed`] runs whichever one a checkpoint's `config.json` names.
+//! tokenises with the checkpoint's `tokenizer.json` or SentencePiece `spiece.model` ([`tokenize`],
+//! [`spiece`]). [`pipeline`] bundles them, and [`embed`] runs whichever one a checkpoint's `config.json` names.
 
 pub mod checkpoint;
 pub mod clip;
@@ -22,9 +22,10 @@ pub mod pipeline;
 pub mod preprocess;
 pub mod resample;
 pub mod siglip;
+pub mod spiece;
 pub mod tokenize;
 
-pub use checkpoint::{Checkpoint, CheckpointFile, CheckpointSpec};
+pub use checkpoint::{Checkpoint, CheckpointFile, CheckpointSpec, FileAlternative};
 pub use error::{EncoderError, Result};
 pub use hub::HubSettings;
 pub use pipeline::{ClipEncoder, Dinov2Encoder, SiglipEncoder};

@@ -5,7 +5,7 @@ use std::path::Path;
 use candle_core::{DType, Device, Tensor};
 use image::RgbImage;
 
-use super::checkpoint::Checkpoint;
+use super::checkpoint::{Checkpoint, FileAlternative};
 use super::clip::{self, ClipModel, ClipOutput};
 use super::dinov2::{self, Dinov2Model, Dinov2Output};
 use super::error::{EncoderError, Result};
@@ -18,9 +18,25 @@ pub const CONFIG_FILE: &str = "config.json";
 pub const WEIGHTS_FILE: &str = "model.safetensors";
 pub const PREPROCESSOR_FILE: &str = "preprocessor_config.json";
 pub const TOKENIZER_FILE: &str = "tokenizer.json";
+/// SentencePiece model that google/siglip checkpoints ship in place of `tokenizer.json`.
+pub const SPIECE_FILE: &str = "spiece.model";
+/// Tokenizer settings read with `spiece.model`, such as `do_lower_case`.
+pub const TOKENIZER_CONFIG_FILE: &str = "tokenizer_config.json";
 
 /// Files a vision-language checkpoint must have.
 const IMAGE_TEXT_FILES: [&str; 4] = [CONFIG_FILE, WEIGHTS_FILE, PREPROCESSOR_FILE, TOKENIZER_FILE];
+
+/// Tokenizer files of a SigLIP checkpoint, in order of preference.
+pub const SIGLIP_TOKENIZER_FILES: [FileAlternative<'static>; 2] = [
+    FileAlternative {
+        required: &[TOKENIZER_FILE],
+        optional: &[],
+    },
+    FileAlternative {
+        required: &[SPIECE_FILE],
+        optional: &[TOKENIZER_CONFIG_FILE],
+    },
+];
 
 /// Files a vision-only checkpoint must have.
 const IMAGE_FILES: [&str; 3] = [CONFIG_FILE, WEIGHTS_FILE, PREPROCESSOR_FILE];
@@ -53,21 +69,40 @@ pub struct SiglipEncoder {
 }
 
 impl SiglipEncoder {
-    /// Resolves `spec` (see [`Checkpoint::resolve`]) and loads the model.
+    /// Resolves `spec` (see [`Checkpoint::resolve_any`]) and loads the model. The tokenizer is
+    /// `tokenizer.json`, or `spiece.model` with `tokenizer_config.json` when the checkpoint has
+    /// no `tokenizer.json`.
     pub fn load(spec: &str, device: &Device) -> Result<Self> {
-        Self::from_checkpoint(Checkpoint::resolve(spec, &IMAGE_TEXT_FILES)?, device)
+        Self::from_checkpoint(Checkpoint::resolve_any(spec, &IMAGE_FILES, &SIGLIP_TOKENIZER_FILES)?, device)
     }
 
-    /// Loads from a checkpoint resolved with config, weights, preprocessor and tokenizer files.
+    /// Loads from a checkpoint resolved with config, weights and preprocessor files and either
+    /// `tokenizer.json` or `spiece.model`.
     pub fn from_checkpoint(checkpoint: Checkpoint, device: &Device) -> Result<Self> {
         let config: siglip::Config = checkpoint.read_json(CONFIG_FILE)?;
-        let model = SiglipModel::new(&config, checkpoint.var_builder(WEIGHTS_FILE, DTYPE, device)?)?;
         let text = &config.text_config;
-        let tokenizer = TextTokenizer::from_file(
-            checkpoint.path(TOKENIZER_FILE)?,
-            text.max_position_embeddings,
-            text.pad_token_id,
-        )?;
+        let (max_length, pad_id) = (text.max_position_embeddings, text.pad_token_id);
+        let tokenizer = match checkpoint.find_path(TOKENIZER_FILE) {
+            Some(path) => TextTokenizer::from_file(path, max_length, pad_id)?,
+            None => TextTokenizer::from_spiece(
+                checkpoint.path(SPIECE_FILE)?,
+                checkpoint.find_path(TOKENIZER_CONFIG_FILE),
+                max_length,
+                pad_id,
+            )?,
+        };
+        // Checked before the weights load, whose embedding shape error would not name the tokenizer.
+        if tokenizer.vocab_size() > text.vocab_size {
+            return Err(EncoderError::Tokenizer {
+                path: tokenizer.path().to_path_buf(),
+                message: format!(
+                    "it has {} token ids but text_config.vocab_size is {}; use the tokenizer files of the same checkpoint",
+                    tokenizer.vocab_size(),
+                    text.vocab_size
+                ),
+            });
+        }
+        let model = SiglipModel::new(&config, checkpoint.var_builder(WEIGHTS_FILE, DTYPE, device)?)?;
         Ok(Self {
             processor: processor(&checkpoint)?,
             checkpoint,
