@@ -112,6 +112,11 @@ fn reselect_policy_and_modes_run() {
     let row = run_one(&mut session, &config, 1002);
     assert_ran(&row);
     assert!(row.perception.config["tracking"].is_null());
+    let first = row.perception_events.first().expect("the first selection is recorded");
+    assert_eq!(first.event.kind, EventKind::Select);
+    for later in &row.perception_events[1..] {
+        assert!(later.event.reason.starts_with("switched to a candidate"), "{later:?}");
+    }
     let (hits, _) = config.text_cache.counts();
     assert!(hits > 0, "every step after the first reuses the cached text embeddings");
 
