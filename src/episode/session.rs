@@ -8,10 +8,10 @@ use tracing::warn;
 
 use super::record::{CameraView, EvidenceRow, PerceptionRef, RatesRecord, SceneRef};
 use super::run::{CaptureRequest, EpisodeRun, EpisodeSpec};
-use crate::act::arm::ArmModel;
 use super::visuals::episode_bodies;
+use crate::act::arm::ArmModel;
 use crate::observe::render::{RenderSettings, Renderer};
-use crate::observe::Frame;
+use crate::observe::{Frame, Intrinsics};
 use crate::scene::load::LoadedScene;
 use crate::scene::{Layout, Rates};
 
@@ -21,6 +21,8 @@ pub struct SceneSession {
     pub arm: ArmModel,
     pub rates: Rates,
     renderer: Renderer,
+    /// Intrinsics of the perception camera, recorded in rows of episodes that never started.
+    view_intrinsics: Intrinsics,
 }
 
 impl SceneSession {
@@ -28,6 +30,12 @@ impl SceneSession {
     /// change), so one renderer serves every episode of the scene.
     pub fn new(loaded: LoadedScene, arm: ArmModel, rates: Rates, assets_dir: &Path) -> anyhow::Result<Self> {
         let scene = &loaded.scene;
+        let view = scene
+            .cameras
+            .iter()
+            .find(|c| c.id == scene.view)
+            .with_context(|| format!("view camera {:?} is not among the scene's cameras", scene.view))?;
+        let view_intrinsics = Intrinsics::from_vertical_fov(scene.image, view.fov_y_deg.to_radians());
         let layout = Layout::sample(scene, scene.seed);
         let bodies = episode_bodies(scene, &layout, &arm);
         let settings = RenderSettings {
@@ -43,6 +51,7 @@ impl SceneSession {
             arm,
             rates,
             renderer,
+            view_intrinsics,
         })
     }
 
@@ -130,15 +139,6 @@ impl SceneSession {
     /// Builds the fields every row has, whether or not the episode started.
     fn row_header(&self, spec: &EpisodeSpec, outcome: super::Outcome, wall_time_s: f32) -> EvidenceRow {
         let scene = &self.loaded.scene;
-        let intrinsics = crate::observe::Intrinsics::from_vertical_fov(
-            scene.image,
-            scene
-                .cameras
-                .iter()
-                .find(|c| c.id == scene.view)
-                .map_or(55.0, |c| c.fov_y_deg)
-                .to_radians(),
-        );
         EvidenceRow {
             pickloop_version: env!("CARGO_PKG_VERSION").to_owned(),
             scene: SceneRef {
@@ -157,7 +157,7 @@ impl SceneSession {
             target: scene.target.clone(),
             camera: CameraView {
                 id: scene.view.clone(),
-                intrinsics,
+                intrinsics: self.view_intrinsics,
                 pose_at_decision: None,
             },
             decision: None,
