@@ -1,9 +1,9 @@
 //! pickloop: a simulation-in-the-loop pick benchmark for robot perception.
 //!
-//! One episode runs the loop observe → select → track → act → grade → record:
-//! a scene ([`scene`]) is rendered from its cameras ([`observe`]), perception chooses and
-//! follows the instructed object ([`perception`]), a simulated arm picks it ([`act`], [`sim`]),
-//! and the episode is graded and written as an evidence row ([`episode`]).
+//! One episode runs the loop observe → select → track → act → grade → record. A scene
+//! ([`scene`]) is rendered from its cameras ([`observe`]). Perception chooses and follows the
+//! instructed object ([`perception`]), and a simulated arm picks it ([`act`], [`sim`]). The
+//! episode is then graded and written as an evidence row ([`episode`]).
 
 pub mod act;
 pub mod episode;

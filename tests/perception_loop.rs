@@ -27,7 +27,7 @@ fn session(scene: &str) -> SceneSession {
     SceneSession::new(loaded, arm, rates, &assets).expect("renderer starts")
 }
 
-/// A request with the tiny checkpoints, and the exemplar, that perception `name` uses.
+/// Builds a request with the tiny checkpoints, and the exemplar, that perception `name` uses.
 fn tiny_request(name: &str) -> PerceptionRequest {
     let uses_siglip = name.starts_with("siglip");
     let uses_dinov2 = name.ends_with("dinov2") || name == "dinov2-exemplar";

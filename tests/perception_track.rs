@@ -23,7 +23,8 @@ const BINS: u32 = 4;
 /// bottle's radius plus a margin for the surface point the match lands on.
 const MAX_ERROR_M: f32 = 0.06;
 /// Frames in which at least this share of the target's first-frame pixels is visible must
-/// keep the track; the arm hides the bottle in some frames of the orbit.
+/// keep the track. Other frames may lose it, because the arm hides the bottle during part of
+/// the orbit.
 const MIN_VISIBLE_SHARE: f32 = 0.25;
 
 fn repo_path(relative: &str) -> PathBuf {

@@ -239,8 +239,8 @@ fn segment_hits_support(from: Vec3, to: Vec3, support: &Support) -> bool {
     t_min <= t_max
 }
 
-/// The view camera sees every object at every second of the episode: its centre projects
-/// inside the image and the line of sight to it crosses no support.
+/// The view camera has every object in view at every second of the episode: each centre
+/// projects inside the image and the line of sight to it crosses no support.
 #[test]
 fn view_camera_sees_every_object() {
     for name in SHIPPED_SCENES {

@@ -76,7 +76,7 @@ impl CameraPose {
     }
 }
 
-/// A calibrated camera: what a real robot knows about its sensor.
+/// A calibrated camera: the intrinsics and pose a real robot has for its sensor.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CameraModel {
     pub intrinsics: Intrinsics,
@@ -106,8 +106,8 @@ impl CameraModel {
 
 /// Evaluates a camera trajectory at simulated time `t_s`.
 ///
-/// `tool_pose` is the arm's tool frame (position, rotation) and is needed only by wrist cameras;
-/// `seed` drives the phase of a shaking camera so that episodes are reproducible.
+/// `tool_pose` is the arm's tool frame (position, rotation), which only wrist cameras use.
+/// `seed` drives the phase of a shaking camera, so episodes are reproducible.
 pub fn camera_pose(camera: &Camera, t_s: f32, tool_pose: (Vec3, Quat), seed: u64) -> CameraPose {
     match &camera.trajectory {
         Trajectory::Static { eye, look_at } => {

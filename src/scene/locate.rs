@@ -65,8 +65,8 @@ pub struct SourceMap<'a> {
 }
 
 impl<'a> SourceMap<'a> {
-    /// Walks `source` and records every value it can reach. Never fails: on a syntax error
-    /// the values before it stay recorded and [`SourceMap::syntax_error`] describes it.
+    /// Walks `source` and records every value it can reach. It returns no error: on a syntax
+    /// error the values before it stay recorded and [`SourceMap::syntax_error`] describes it.
     pub fn new(source: &'a str) -> Self {
         let line_starts = std::iter::once(0)
             .chain(source.match_indices('\n').map(|(i, _)| i + 1))

@@ -53,12 +53,12 @@ pub(crate) fn diagnostic_from_ron(file: &Path, source: &str, error: &SpannedErro
     }
 }
 
-/// Where a parse error is shown, and the source text shown with it.
+/// Location of a parse error, and the source text printed with it.
 struct Located {
     position: Position,
     /// The offending value or token, `None` at the end of the file.
     token: Option<String>,
-    /// Whether an integer field holds a decimal number such as `224.0`.
+    /// Whether an integer field contains a decimal number such as `224.0`.
     decimal_fraction: bool,
 }
 

@@ -21,7 +21,7 @@ pub struct Scene {
     pub kind: SceneKind,
     /// Language instruction handed to perception.
     pub instruction: String,
-    /// Id of the object the instruction names. Perception never sees it.
+    /// Id of the object the instruction names. It is ground truth, never passed to perception.
     pub target: String,
     /// Episode time limit in simulated seconds.
     pub time_limit_s: f32,
@@ -35,7 +35,7 @@ pub struct Scene {
     pub objects: Vec<Object>,
     #[serde(default = "default_lights")]
     pub lights: Vec<Light>,
-    /// Cameras with trajectories. `view` names the one perception sees.
+    /// Cameras with trajectories. `view` names the one whose frames go to perception.
     pub cameras: Vec<Camera>,
     /// Id of the camera whose frames go to perception.
     pub view: String,
@@ -54,7 +54,7 @@ pub enum SceneKind {
     WarehouseShelves,
 }
 
-/// Where the arm stands and how it starts.
+/// Placement and start pose of the arm.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Robot {
@@ -200,7 +200,7 @@ pub struct Camera {
     pub trajectory: Trajectory,
 }
 
-/// How a camera moves over the episode. Time `t` is simulated seconds since the start.
+/// Camera motion over the episode. Time `t` is simulated seconds since the start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Trajectory {

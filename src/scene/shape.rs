@@ -84,7 +84,7 @@ impl Shape {
         }
     }
 
-    /// Every dimension of the shape with its field name, for validation.
+    /// Lists every dimension of the shape with its field name, for validation.
     pub fn dimensions(&self) -> Vec<(&'static str, f32)> {
         match *self {
             Shape::Box { size } => vec![("size.x", size[0]), ("size.y", size[1]), ("size.z", size[2])],

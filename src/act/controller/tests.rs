@@ -236,8 +236,8 @@ fn missing_estimate_reports_target_not_found() {
 
 #[test]
 fn estimate_lost_during_descent_is_tolerated() {
-    // Perception stops seeing the box once the cup is within 25 cm of it, as when the arm
-    // hides it from the camera, and never sees it again. The descent takes longer than the
+    // Perception stops reporting the box once the cup is within 25 cm of it, as when the arm
+    // hides it from the camera, and never reports it again. The descent takes longer than the
     // 1 s timeout.
     let scene = table_scene(vec![object_on_table("box", small_box(), [0.45, -0.1], 0.0)]);
     let settings = PickSettings { target_timeout_s: 1.0, ..PickSettings::default() };

@@ -197,7 +197,7 @@ fn camera_transform(pose: &CameraPose) -> Transform {
 }
 
 /// Computes a fixed camera pose that shows the arm and every object at the start of the
-/// episode. The camera looks at the centre of the objects and the arm's base. It stands on the
+/// episode. The camera looks at the centre of the objects and the arm's base. It is on the
 /// side the perception camera starts on, [`OVERVIEW_ELEVATION_DEG`] above the horizontal, just
 /// far enough back that the objects and arm links fit.
 fn overview_transform(
