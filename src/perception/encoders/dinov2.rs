@@ -6,10 +6,10 @@
 //! embeddings with nearest-neighbour sampling, so its patch features differ from transformers'.
 
 use candle_core::{IndexOp, Module, Result, Tensor};
-use candle_nn::{Activation, Conv2d, Conv2dConfig, LayerNorm, Linear, VarBuilder, layer_norm, linear, linear_b};
+use candle_nn::{Activation, Conv2d, Conv2dConfig, Linear, VarBuilder, linear, linear_b};
 use serde::Deserialize;
 
-use super::layers::{MultiHeadAttention, interpolate_bicubic};
+use super::layers::{LayerNorm, MultiHeadAttention, interpolate_bicubic, layer_norm};
 
 /// Rounding of the SwiGLU hidden width: transformers keeps two thirds of `mlp_ratio * hidden`
 /// and rounds up to a multiple of this.

@@ -1,8 +1,68 @@
-//! Building blocks shared by the vision transformers: multi-head attention, L2 normalisation
-//! and bicubic resizing of position-embedding grids.
+//! Building blocks shared by the vision transformers: multi-head attention, layer norm, L2
+//! normalisation and bicubic resizing of position-embedding grids.
+//!
+//! Training runs the same modules on candle's autograd. candle-nn 0.11's fused
+//! `softmax_last_dim` and `layer_norm` kernels have no backward pass, so [`softmax`] and
+//! [`LayerNorm`] switch to compositions of differentiable tensor ops whenever their input
+//! tracks gradients (`Tensor::track_op`), and use the fused kernels otherwise.
 
-use candle_core::{D, Device, Module, Result, Tensor};
-use candle_nn::Linear;
+use candle_core::{D, DType, Device, Module, Result, Tensor};
+use candle_nn::{Linear, VarBuilder};
+
+/// Softmax over the last dimension: the fused kernel at inference, and max-shifted
+/// `exp / sum` (with the shift detached, which does not change the result) when `xs` tracks
+/// gradients.
+pub fn softmax(xs: &Tensor) -> Result<Tensor> {
+    if !xs.track_op() {
+        return candle_nn::ops::softmax_last_dim(xs);
+    }
+    let shifted = xs.broadcast_sub(&xs.max_keepdim(D::Minus1)?.detach())?;
+    let exp = shifted.exp()?;
+    exp.broadcast_div(&exp.sum_keepdim(D::Minus1)?)
+}
+
+/// Layer normalisation over the last dimension with a learned scale and shift, as
+/// `torch.nn.LayerNorm`.
+#[derive(Debug, Clone)]
+pub struct LayerNorm {
+    weight: Tensor,
+    bias: Tensor,
+    eps: f64,
+    fused: candle_nn::LayerNorm,
+}
+
+impl LayerNorm {
+    pub fn new(weight: Tensor, bias: Tensor, eps: f64) -> Self {
+        let fused = candle_nn::LayerNorm::new(weight.clone(), bias.clone(), eps);
+        Self {
+            weight,
+            bias,
+            eps,
+            fused,
+        }
+    }
+}
+
+impl Module for LayerNorm {
+    fn forward(&self, xs: &Tensor) -> Result<Tensor> {
+        if !xs.track_op() && !self.weight.track_op() {
+            return self.fused.forward(xs);
+        }
+        let centred = xs.broadcast_sub(&xs.mean_keepdim(D::Minus1)?)?;
+        let variance = centred.sqr()?.mean_keepdim(D::Minus1)?;
+        centred
+            .broadcast_div(&(variance + self.eps)?.sqrt()?)?
+            .broadcast_mul(&self.weight)?
+            .broadcast_add(&self.bias)
+    }
+}
+
+/// Reads a layer norm's `weight` (initialised to ones) and `bias` (zeros) of width `size`.
+pub fn layer_norm(size: usize, eps: f64, vb: VarBuilder) -> Result<LayerNorm> {
+    let weight = vb.get_with_hints(size, "weight", candle_nn::Init::Const(1.0))?;
+    let bias = vb.get_with_hints(size, "bias", candle_nn::Init::Const(0.0))?;
+    Ok(LayerNorm::new(weight, bias, eps))
+}
 
 /// Multi-head scaled dot-product attention without a mask, with separate query, key, value
 /// and output projections.
@@ -46,7 +106,7 @@ impl MultiHeadAttention {
 
         let scale = (self.head_dim as f64).powf(-0.5);
         let scores = (query.matmul(&key.t()?)? * scale)?;
-        let weights = candle_nn::ops::softmax_last_dim(&scores)?;
+        let weights = softmax(&scores)?;
         weights
             .matmul(&value)?
             .transpose(1, 2)?
@@ -94,44 +154,38 @@ fn cubic_taps(in_size: usize, out_size: usize) -> Vec<(i64, [f64; 4])> {
 /// Resizes a row-major grid of embeddings `[height * width, dim]` to `[new_height * new_width,
 /// dim]` like `torch.nn.functional.interpolate(mode="bicubic", align_corners=False)` with an
 /// explicit output size: no antialiasing, and indices past the border clamped to the edge.
+///
+/// The resize is a fixed linear map, applied as one matrix product, so gradients flow back
+/// to the trained grid when a model trains at several input sizes.
 pub fn interpolate_bicubic(
     grid: &Tensor,
     (height, width): (usize, usize),
     (new_height, new_width): (usize, usize),
 ) -> Result<Tensor> {
-    let (positions, dim) = grid.dims2()?;
+    let (positions, _) = grid.dims2()?;
     if positions != height * width {
         candle_core::bail!("position grid has {positions} rows, expected {height}x{width}");
     }
-    let dtype = grid.dtype();
-    let values: Vec<f32> = grid.to_dtype(candle_core::DType::F32)?.flatten_all()?.to_vec1()?;
     let rows = cubic_taps(height, new_height);
     let columns = cubic_taps(width, new_width);
     let clamp = |index: i64, size: usize| index.clamp(0, size as i64 - 1) as usize;
 
-    let mut output = vec![0f32; new_height * new_width * dim];
-    let mut accumulator = vec![0f64; dim];
+    let mut matrix = vec![0f64; new_height * new_width * positions];
     for (out_y, (first_row, row_weights)) in rows.iter().enumerate() {
         for (out_x, (first_column, column_weights)) in columns.iter().enumerate() {
-            accumulator.fill(0.0);
+            let target = &mut matrix[(out_y * new_width + out_x) * positions..][..positions];
             for (i, row_weight) in row_weights.iter().enumerate() {
                 let y = clamp(first_row + i as i64, height);
                 for (j, column_weight) in column_weights.iter().enumerate() {
                     let x = clamp(first_column + j as i64, width);
-                    let weight = row_weight * column_weight;
-                    let source = &values[(y * width + x) * dim..][..dim];
-                    for (sum, &value) in accumulator.iter_mut().zip(source) {
-                        *sum += weight * f64::from(value);
-                    }
+                    target[y * width + x] += row_weight * column_weight;
                 }
-            }
-            let target = &mut output[(out_y * new_width + out_x) * dim..][..dim];
-            for (value, sum) in target.iter_mut().zip(&accumulator) {
-                *value = *sum as f32;
             }
         }
     }
-    Tensor::from_vec(output, (new_height * new_width, dim), &Device::Cpu)?
+    Tensor::from_vec(matrix, (new_height * new_width, positions), &Device::Cpu)?
+        .to_dtype(DType::F32)?
         .to_device(grid.device())?
-        .to_dtype(dtype)
+        .to_dtype(grid.dtype())?
+        .matmul(grid)
 }

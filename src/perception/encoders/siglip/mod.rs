@@ -5,9 +5,9 @@
 //! `siglip` returns only the pooled vision output, and the tracker needs the patch tokens.
 
 use candle_core::{IndexOp, Module, Result, Tensor};
-use candle_nn::{Activation, Conv2d, Conv2dConfig, Embedding, LayerNorm, Linear, VarBuilder, layer_norm, linear};
+use candle_nn::{Activation, Conv2d, Conv2dConfig, Embedding, Linear, VarBuilder, linear};
 
-use super::layers::{MultiHeadAttention, interpolate_bicubic, l2_normalize};
+use super::layers::{LayerNorm, MultiHeadAttention, interpolate_bicubic, l2_normalize, layer_norm};
 
 mod config;
 
