@@ -7,22 +7,25 @@
 
 use candle_core::{IndexOp, Module, Result, Tensor};
 use candle_nn::{Activation, Conv2d, Conv2dConfig, Linear, VarBuilder, linear, linear_b};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::layers::{LayerNorm, MultiHeadAttention, interpolate_bicubic, layer_norm};
+use super::activation::serialize_hf_activation;
+
+use super::layers::{LayerNorm, MultiHeadAttention, embed_patches, interpolate_bicubic, layer_norm};
 
 /// Rounding of the SwiGLU hidden width: transformers keeps two thirds of `mlp_ratio * hidden`
 /// and rounds up to a multiple of this.
 const SWIGLU_WIDTH_MULTIPLE: usize = 8;
 
 /// A DINOv2 `config.json`; defaults are transformers' `Dinov2Config`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct Config {
     pub hidden_size: usize,
     pub num_hidden_layers: usize,
     pub num_attention_heads: usize,
     pub mlp_ratio: f64,
+    #[serde(serialize_with = "serialize_hf_activation")]
     pub hidden_act: Activation,
     pub layer_norm_eps: f64,
     /// Size the position embeddings were trained at; `(image_size / patch_size)^2 + 1` of them.
@@ -229,7 +232,7 @@ impl Dinov2Model {
             );
         }
         let (rows, columns) = (height / self.patch_size, width / self.patch_size);
-        let patches = pixel_values.apply(&self.patch_embedding)?.flatten_from(2)?.transpose(1, 2)?;
+        let patches = embed_patches(pixel_values, &self.patch_embedding, self.patch_size)?;
         let cls = self.cls_token.broadcast_as((batch, 1, self.hidden_size))?;
         let xs = Tensor::cat(&[&cls, &patches], 1)?;
         let xs = xs.broadcast_add(&self.position_embeddings(rows, columns, height == width)?)?;

@@ -7,7 +7,7 @@
 //! tracks gradients (`Tensor::track_op`), and use the fused kernels otherwise.
 
 use candle_core::{D, DType, Device, Module, Result, Tensor};
-use candle_nn::{Linear, VarBuilder};
+use candle_nn::{Conv2d, Linear, VarBuilder};
 
 /// Softmax over the last dimension: the fused kernel at inference, and max-shifted
 /// `exp / sum` (with the shift detached, which does not change the result) when `xs` tracks
@@ -19,6 +19,34 @@ pub fn softmax(xs: &Tensor) -> Result<Tensor> {
     let shifted = xs.broadcast_sub(&xs.max_keepdim(D::Minus1)?.detach())?;
     let exp = shifted.exp()?;
     exp.broadcast_div(&exp.sum_keepdim(D::Minus1)?)
+}
+
+/// Embeds non-overlapping `patch` x `patch` patches of `pixel_values` `[batch, channels,
+/// height, width]` with `projection`, a convolution whose stride is its kernel size, and
+/// returns `[batch, patches, hidden]` in row-major patch order.
+///
+/// When the weights track gradients the same map runs as patch unfolding and one matrix
+/// product: candle's conv2d backward also computes a gradient for the pixels, through a slow
+/// transposed convolution, although pixels are never trained.
+pub fn embed_patches(pixel_values: &Tensor, projection: &Conv2d, patch: usize) -> Result<Tensor> {
+    let weight = projection.weight();
+    if !weight.track_op() {
+        return pixel_values.apply(projection)?.flatten_from(2)?.transpose(1, 2);
+    }
+    let (batch, channels, height, width) = pixel_values.dims4()?;
+    let (rows, columns) = (height / patch, width / patch);
+    let hidden = weight.dim(0)?;
+    let patches = pixel_values
+        .reshape((batch, channels, rows, patch, columns, patch))?
+        .permute((0, 2, 4, 1, 3, 5))?
+        .contiguous()?
+        .reshape((batch * rows * columns, channels * patch * patch))?;
+    let embedded = patches.matmul(&weight.reshape((hidden, channels * patch * patch))?.t()?)?;
+    let embedded = match projection.bias() {
+        Some(bias) => embedded.broadcast_add(bias)?,
+        None => embedded,
+    };
+    embedded.reshape((batch, rows * columns, hidden))
 }
 
 /// Layer normalisation over the last dimension with a learned scale and shift, as

@@ -7,7 +7,7 @@
 use candle_core::{IndexOp, Module, Result, Tensor};
 use candle_nn::{Activation, Conv2d, Conv2dConfig, Embedding, Linear, VarBuilder, linear};
 
-use super::layers::{LayerNorm, MultiHeadAttention, interpolate_bicubic, l2_normalize, layer_norm};
+use super::layers::{LayerNorm, MultiHeadAttention, embed_patches, interpolate_bicubic, l2_normalize, layer_norm};
 
 mod config;
 
@@ -216,7 +216,7 @@ impl VisionModel {
                 patch = self.patch_size
             );
         };
-        let patches = pixel_values.apply(&self.patch_embedding)?.flatten_from(2)?.transpose(1, 2)?;
+        let patches = embed_patches(pixel_values, &self.patch_embedding, self.patch_size)?;
         let xs = patches.broadcast_add(&positions)?;
         let last_hidden_state = xs.apply(&self.encoder)?.apply(&self.post_layernorm)?;
         let pooler_output = self.head.as_ref().map(|head| last_hidden_state.apply(head)).transpose()?;
