@@ -9,8 +9,8 @@ use super::encoders::preprocess::ResizeTarget;
 use super::encoders::{Dinov2Encoder, ImageProcessor};
 use super::track::{PatchFeatureExtractor, PatchGrid};
 
-/// Length of the shorter side the frame is resized to before DINOv2, pixels: the size the
-/// DINOv2 image processors crop to, so patch features keep their trained scale.
+/// Length of the shorter side the frame is resized to before DINOv2 when the checkpoint's
+/// processor names no output size, pixels: the size the DINOv2 image processors crop to.
 pub const DINOV2_SHORT_SIDE_PX: u32 = 224;
 
 /// DINOv2 patch tokens of the whole frame. The checkpoint's processor would center-crop the
@@ -25,11 +25,20 @@ impl Dinov2Patches {
         Self { encoder }
     }
 
-    /// Input `(width, height)` for a frame: shorter side [`DINOV2_SHORT_SIDE_PX`], both
+    /// Shorter side of the model input, pixels: the processor's crop size (224 for the
+    /// released DINOv2 checkpoints), so patch features keep their trained scale.
+    pub fn short_side(&self) -> u32 {
+        self.encoder
+            .processor
+            .output_size()
+            .map_or(DINOV2_SHORT_SIDE_PX, |(height, width)| height.min(width))
+    }
+
+    /// Input `(width, height)` for a frame: shorter side [`Dinov2Patches::short_side`], both
     /// sides rounded to whole patches.
     pub fn input_size(&self, width: u32, height: u32) -> (u32, u32) {
         let patch = self.encoder.model.patch_size() as u32;
-        let scale = DINOV2_SHORT_SIDE_PX as f32 / width.min(height) as f32;
+        let scale = self.short_side() as f32 / width.min(height) as f32;
         let round = |side: u32| (((side as f32 * scale) / patch as f32).round() as u32).max(1) * patch;
         (round(width), round(height))
     }
@@ -58,7 +67,7 @@ impl PatchFeatureExtractor for Dinov2Patches {
         serde_json::json!({
             "model": "dinov2",
             "features": "last_hidden_state patch tokens of the whole frame",
-            "short_side_px": DINOV2_SHORT_SIDE_PX,
+            "short_side_px": self.short_side(),
             "checkpoint": self.encoder.checkpoint,
         })
     }
