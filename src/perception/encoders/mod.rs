@@ -9,6 +9,7 @@
 //! tokenises with the checkpoint's `tokenizer.json` or SentencePiece `spiece.model` ([`tokenize`],
 //! [`spiece`]). [`pipeline`] bundles them, and [`embed`] runs whichever one a checkpoint's `config.json` names.
 
+pub mod activation;
 pub mod checkpoint;
 pub mod clip;
 pub mod cost;

@@ -1,10 +1,12 @@
 //! SigLIP `config.json`: the text and vision tower settings, with transformers' defaults.
 
 use candle_nn::Activation;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+
+use crate::perception::encoders::activation::serialize_hf_activation;
 
 /// `text_config` of a SigLIP `config.json`; defaults are transformers' `SiglipTextConfig`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct TextConfig {
     pub vocab_size: usize,
@@ -13,6 +15,7 @@ pub struct TextConfig {
     pub num_hidden_layers: usize,
     pub num_attention_heads: usize,
     pub max_position_embeddings: usize,
+    #[serde(serialize_with = "serialize_hf_activation")]
     pub hidden_act: Activation,
     pub layer_norm_eps: f64,
     pub pad_token_id: u32,
@@ -38,7 +41,7 @@ impl Default for TextConfig {
 }
 
 /// `vision_config` of a SigLIP `config.json`; defaults are transformers' `SiglipVisionConfig`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct VisionConfig {
     pub hidden_size: usize,
@@ -48,6 +51,7 @@ pub struct VisionConfig {
     pub num_channels: usize,
     pub image_size: usize,
     pub patch_size: usize,
+    #[serde(serialize_with = "serialize_hf_activation")]
     pub hidden_act: Activation,
     pub layer_norm_eps: f64,
     /// Whether the attention-pooling head exists; `SiglipModel` needs it for image embeddings.
@@ -79,7 +83,7 @@ impl VisionConfig {
 }
 
 /// A SigLIP `config.json`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct Config {
     pub text_config: TextConfig,
     pub vision_config: VisionConfig,
