@@ -11,3 +11,4 @@ pub mod perception;
 pub mod observe;
 pub mod scene;
 pub mod sim;
+pub mod train;

@@ -1,0 +1,140 @@
+//! Seeded, order-independent weight initialisation for training from scratch.
+//!
+//! candle's `VarMap` draws initial values from an unseeded generator. [`SeededVars`] is a
+//! `VarBuilder` backend that draws each tensor from its own ChaCha stream, keyed by the run's
+//! seed and the tensor's Hugging Face name, so a seed gives the same weights whatever the
+//! order in which the model asks for them.
+
+use candle_core::{DType, Device, Result, Shape, Tensor, Var};
+use candle_nn::var_builder::SimpleBackend;
+use candle_nn::{Init, VarBuilder, VarMap};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Normal, Uniform};
+use sha2::{Digest, Sha256};
+
+/// Standard deviation of the truncated-free normal that weight matrices, embeddings and tokens
+/// start from, as ViT, DINOv2 and SigLIP initialise them.
+pub const WEIGHT_INIT_STD: f64 = 0.02;
+
+/// SigLIP's initial `logit_scale`: ln(10), a temperature of 10.
+pub const SIGLIP_INIT_LOGIT_SCALE: f64 = std::f64::consts::LN_10;
+/// SigLIP's initial `logit_bias`, which starts every pair's match probability low.
+pub const SIGLIP_INIT_LOGIT_BIAS: f64 = -10.0;
+
+/// Trainable variables created on first request with seeded values.
+#[derive(Clone)]
+pub struct SeededVars {
+    vars: VarMap,
+    seed: u64,
+}
+
+impl SeededVars {
+    pub fn new(seed: u64) -> Self {
+        Self {
+            vars: VarMap::new(),
+            seed,
+        }
+    }
+
+    /// A builder whose tensors become trainable variables of this map.
+    pub fn var_builder(&self, device: &Device) -> VarBuilder<'static> {
+        VarBuilder::from_backend(Box::new(self.clone()), DType::F32, device.clone())
+    }
+
+    /// Every variable, sorted by name so that optimiser state lines up across runs.
+    pub fn sorted(&self) -> Vec<(String, Var)> {
+        let data = self.vars.data().lock().expect("variable map lock poisoned");
+        let mut vars: Vec<_> = data.iter().map(|(name, var)| (name.clone(), var.clone())).collect();
+        vars.sort_by(|a, b| a.0.cmp(&b.0));
+        vars
+    }
+
+    pub fn all_vars(&self) -> Vec<Var> {
+        self.sorted().into_iter().map(|(_, var)| var).collect()
+    }
+
+    /// Writes every variable to a safetensors file under its name.
+    pub fn save(&self, path: &std::path::Path) -> Result<()> {
+        self.vars.save(path)
+    }
+
+    /// Number of trainable scalars.
+    pub fn parameter_count(&self) -> usize {
+        self.sorted().iter().map(|(_, var)| var.elem_count()).sum()
+    }
+
+    fn stream(&self, name: &str) -> ChaCha8Rng {
+        let digest = Sha256::digest(name.as_bytes());
+        let key = u64::from_le_bytes(digest[..8].try_into().expect("a SHA-256 digest has 32 bytes"));
+        ChaCha8Rng::seed_from_u64(self.seed ^ key)
+    }
+
+    fn initial_value(&self, shape: &Shape, name: &str, hint: Init, device: &Device) -> Result<Tensor> {
+        let count = shape.elem_count();
+        let values: Vec<f32> = match initial_distribution(name, hint) {
+            Init::Const(value) => vec![value as f32; count],
+            Init::Randn { mean, stdev } => {
+                let normal = Normal::new(mean, stdev).map_err(|err| candle_core::Error::Msg(err.to_string()))?;
+                let mut rng = self.stream(name);
+                (0..count).map(|_| normal.sample(&mut rng) as f32).collect()
+            }
+            Init::Uniform { lo, up } => {
+                let uniform = Uniform::new(lo, up).map_err(|err| candle_core::Error::Msg(err.to_string()))?;
+                let mut rng = self.stream(name);
+                (0..count).map(|_| uniform.sample(&mut rng) as f32).collect()
+            }
+            Init::Kaiming { .. } => unreachable!("initial_distribution maps Kaiming hints to a normal"),
+        };
+        Tensor::from_vec(values, shape.clone(), device)
+    }
+}
+
+/// The distribution a tensor starts from, by its Hugging Face name: biases and DINOv2's unused
+/// mask token at zero, the SigLIP logit scale and bias at the paper's values, layer-scale
+/// factors and layer-norm scales (hinted as ones) at one, and every other weight normal with
+/// [`WEIGHT_INIT_STD`]. candle's other hints are replaced: its Kaiming default is too wide
+/// for transformers, and a plain `get` hints zeros, which would leave the SigLIP pooling
+/// probe and every position embedding dead.
+fn initial_distribution(name: &str, hint: Init) -> Init {
+    let leaf = name.rsplit('.').next().unwrap_or(name);
+    match (leaf, hint) {
+        ("logit_scale", _) => Init::Const(SIGLIP_INIT_LOGIT_SCALE),
+        ("logit_bias", _) => Init::Const(SIGLIP_INIT_LOGIT_BIAS),
+        ("lambda1", _) => Init::Const(1.0),
+        ("bias" | "in_proj_bias" | "mask_token", _) => Init::Const(0.0),
+        (_, Init::Const(value)) if value == 1.0 => hint,
+        _ => Init::Randn {
+            mean: 0.0,
+            stdev: WEIGHT_INIT_STD,
+        },
+    }
+}
+
+impl SimpleBackend for SeededVars {
+    fn get(&self, shape: Shape, name: &str, hint: Init, dtype: DType, device: &Device) -> Result<Tensor> {
+        let mut data = self.vars.data().lock().expect("variable map lock poisoned");
+        if let Some(var) = data.get(name) {
+            if var.shape() != &shape {
+                candle_core::bail!("variable {name} exists with shape {:?}, asked for {shape:?}", var.shape());
+            }
+            return Ok(var.as_tensor().clone());
+        }
+        let value = self.initial_value(&shape, name, hint, device)?.to_dtype(dtype)?;
+        let var = Var::from_tensor(&value)?;
+        let tensor = var.as_tensor().clone();
+        data.insert(name.to_owned(), var);
+        Ok(tensor)
+    }
+
+    fn get_unchecked(&self, name: &str, _dtype: DType, _device: &Device) -> Result<Tensor> {
+        let data = self.vars.data().lock().expect("variable map lock poisoned");
+        data.get(name)
+            .map(|var| var.as_tensor().clone())
+            .ok_or_else(|| candle_core::Error::CannotFindTensor { path: name.to_owned() })
+    }
+
+    fn contains_tensor(&self, name: &str) -> bool {
+        self.vars.data().lock().expect("variable map lock poisoned").contains_key(name)
+    }
+}
