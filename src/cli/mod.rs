@@ -7,6 +7,7 @@ mod perception;
 mod rates;
 mod run;
 mod summary;
+mod train;
 mod watch;
 
 use std::io::IsTerminal;
@@ -52,6 +53,12 @@ pub enum Command {
     /// Measure rendering, physics and encoder throughput on this machine.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Train the sim encoders on a `pickloop dataset` directory.
+    #[command(subcommand)]
+    Train(train::TrainCommand),
+    /// Measure a SigLIP or DINOv2 checkpoint on a dataset's test split.
+    #[command(subcommand)]
+    Eval(train::EvalCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,5 +94,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scene(SceneCommand::Check(args)) => check::check(&args, &cli.assets),
         Command::Embed(args) => embed::run_embed(&args),
         Command::Bench(command) => bench::bench(&command, &cli.assets),
+        Command::Train(command) => train::train(&command).map(|()| ExitCode::SUCCESS),
+        Command::Eval(command) => train::eval(&command).map(|()| ExitCode::SUCCESS),
     }
 }
