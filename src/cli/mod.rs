@@ -2,6 +2,7 @@
 
 mod bench;
 mod check;
+mod dataset;
 mod embed;
 mod perception;
 mod rates;
@@ -52,6 +53,8 @@ pub enum Command {
     /// Measure rendering, physics and encoder throughput on this machine.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Render random scenes into crops, captions and view pairs for training encoders.
+    Dataset(dataset::DatasetArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,5 +90,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scene(SceneCommand::Check(args)) => check::check(&args, &cli.assets),
         Command::Embed(args) => embed::run_embed(&args),
         Command::Bench(command) => bench::bench(&command, &cli.assets),
+        Command::Dataset(args) => dataset::run_dataset(&args, &cli.assets),
     }
 }
