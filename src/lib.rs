@@ -6,6 +6,7 @@
 //! episode is then graded and written as an evidence row ([`episode`]).
 
 pub mod act;
+pub mod dataset;
 pub mod episode;
 pub mod perception;
 pub mod observe;

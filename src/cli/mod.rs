@@ -2,6 +2,7 @@
 
 mod bench;
 mod check;
+mod dataset;
 mod embed;
 mod perception;
 mod rates;
@@ -53,6 +54,8 @@ pub enum Command {
     /// Measure rendering, physics and encoder throughput on this machine.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Render random scenes into crops, captions and view pairs for training encoders.
+    Dataset(dataset::DatasetArgs),
     /// Train the sim encoders on a `pickloop dataset` directory.
     #[command(subcommand)]
     Train(train::TrainCommand),
@@ -94,6 +97,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scene(SceneCommand::Check(args)) => check::check(&args, &cli.assets),
         Command::Embed(args) => embed::run_embed(&args),
         Command::Bench(command) => bench::bench(&command, &cli.assets),
+        Command::Dataset(args) => dataset::run_dataset(&args, &cli.assets),
         Command::Train(command) => train::train(&command).map(|()| ExitCode::SUCCESS),
         Command::Eval(command) => train::eval(&command).map(|()| ExitCode::SUCCESS),
     }
