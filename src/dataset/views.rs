@@ -40,12 +40,13 @@ impl ViewSampling {
         elevation_deg: (30.0, 60.0),
         distance_m: (0.8, 1.2),
     };
-    /// In front of the shelf unit. The angle is shallower so that the boards above do not
-    /// hide the lower shelves.
+    /// In front of the shelf unit, about as far as the shipped warehouse camera (1 m), so
+    /// that objects span as many pixels as they do in episodes. The angle is shallower so
+    /// that the boards above do not hide the lower shelves.
     pub const SHELVES: ViewSampling = ViewSampling {
         azimuth_deg: 30.0,
-        elevation_deg: (10.0, 35.0),
-        distance_m: (1.3, 1.8),
+        elevation_deg: (15.0, 40.0),
+        distance_m: (0.9, 1.4),
     };
 }
 
