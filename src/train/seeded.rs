@@ -13,27 +13,43 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal, Uniform};
 use sha2::{Digest, Sha256};
 
-/// Standard deviation of the truncated-free normal that weight matrices, embeddings and tokens
-/// start from, as ViT, DINOv2 and SigLIP initialise them.
-pub const WEIGHT_INIT_STD: f64 = 0.02;
+/// Standard deviation of the normal that DINOv2's weight matrices, position embeddings and
+/// class token start from (transformers truncates it at two deviations; this does not).
+pub const DINOV2_INIT_STD: f64 = 0.02;
 
 /// SigLIP's initial `logit_scale`: ln(10), a temperature of 10.
 pub const SIGLIP_INIT_LOGIT_SCALE: f64 = std::f64::consts::LN_10;
-/// SigLIP's initial `logit_bias`, which starts every pair's match probability low.
+/// SigLIP's initial `logit_bias` before a trainer sets its own (see
+/// [`crate::train::siglip::initial_logit_bias`]): the paper's value for its 32k batches.
 pub const SIGLIP_INIT_LOGIT_BIAS: f64 = -10.0;
+
+/// How a model family initialises its weights, after transformers' `_init_weights`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InitScheme {
+    /// SigLIP: Xavier-uniform projections, embeddings and the pooling probe normal with
+    /// `1/sqrt(width)`, the patch projection LeCun-normal. Narrow 0.02 weights would make each
+    /// block close to the identity, and the text tower's pooled last (padding) position
+    /// would then start out the same for every caption.
+    Siglip,
+    /// DINOv2: every weight matrix, position embedding and the class token normal with
+    /// [`DINOV2_INIT_STD`]; also used for the DINO projection head.
+    Dinov2,
+}
 
 /// Trainable variables created on first request with seeded values.
 #[derive(Clone)]
 pub struct SeededVars {
     vars: VarMap,
     seed: u64,
+    scheme: InitScheme,
 }
 
 impl SeededVars {
-    pub fn new(seed: u64) -> Self {
+    pub fn new(seed: u64, scheme: InitScheme) -> Self {
         Self {
             vars: VarMap::new(),
             seed,
+            scheme,
         }
     }
 
@@ -59,6 +75,15 @@ impl SeededVars {
         self.vars.save(path)
     }
 
+    /// Replaces the value of the variable `name`.
+    pub fn set(&self, name: &str, value: &Tensor) -> Result<()> {
+        let data = self.vars.data().lock().expect("variable map lock poisoned");
+        match data.get(name) {
+            Some(var) => var.set(value),
+            None => candle_core::bail!("no variable {name} to set"),
+        }
+    }
+
     /// Number of trainable scalars.
     pub fn parameter_count(&self) -> usize {
         self.sorted().iter().map(|(_, var)| var.elem_count()).sum()
@@ -72,7 +97,7 @@ impl SeededVars {
 
     fn initial_value(&self, shape: &Shape, name: &str, hint: Init, device: &Device) -> Result<Tensor> {
         let count = shape.elem_count();
-        let values: Vec<f32> = match initial_distribution(name, hint) {
+        let values: Vec<f32> = match initial_distribution(self.scheme, name, shape, hint) {
             Init::Const(value) => vec![value as f32; count],
             Init::Randn { mean, stdev } => {
                 let normal = Normal::new(mean, stdev).map_err(|err| candle_core::Error::Msg(err.to_string()))?;
@@ -90,24 +115,38 @@ impl SeededVars {
     }
 }
 
-/// The distribution a tensor starts from, by its Hugging Face name: biases and DINOv2's unused
-/// mask token at zero, the SigLIP logit scale and bias at the paper's values, layer-scale
-/// factors and layer-norm scales (hinted as ones) at one, and every other weight normal with
-/// [`WEIGHT_INIT_STD`]. candle's other hints are replaced: its Kaiming default is too wide
-/// for transformers, and a plain `get` hints zeros, which would leave the SigLIP pooling
-/// probe and every position embedding dead.
-fn initial_distribution(name: &str, hint: Init) -> Init {
+/// The distribution a tensor starts from, by its Hugging Face name and shape. In both schemes
+/// biases and DINOv2's unused mask token start at zero, layer-norm scales (hinted as ones)
+/// and layer-scale factors at one, and the SigLIP logit scale and bias at the paper's values.
+/// candle's own hints for the rest are replaced: its Kaiming default is not what either model
+/// uses, and a plain `get` hints zeros, which would leave probes and position embeddings dead.
+fn initial_distribution(scheme: InitScheme, name: &str, shape: &Shape, hint: Init) -> Init {
     let leaf = name.rsplit('.').next().unwrap_or(name);
     match (leaf, hint) {
-        ("logit_scale", _) => Init::Const(SIGLIP_INIT_LOGIT_SCALE),
-        ("logit_bias", _) => Init::Const(SIGLIP_INIT_LOGIT_BIAS),
-        ("lambda1", _) => Init::Const(1.0),
-        ("bias" | "in_proj_bias" | "mask_token", _) => Init::Const(0.0),
-        (_, Init::Const(value)) if value == 1.0 => hint,
-        _ => Init::Randn {
-            mean: 0.0,
-            stdev: WEIGHT_INIT_STD,
-        },
+        ("logit_scale", _) => return Init::Const(SIGLIP_INIT_LOGIT_SCALE),
+        ("logit_bias", _) => return Init::Const(SIGLIP_INIT_LOGIT_BIAS),
+        ("lambda1", _) => return Init::Const(1.0),
+        ("bias" | "in_proj_bias" | "mask_token", _) => return Init::Const(0.0),
+        (_, Init::Const(value)) if value == 1.0 => return hint,
+        _ => {}
+    }
+    let normal = |stdev: f64| Init::Randn { mean: 0.0, stdev };
+    match scheme {
+        InitScheme::Dinov2 => normal(DINOV2_INIT_STD),
+        InitScheme::Siglip => {
+            let dims = shape.dims();
+            let width = *dims.last().unwrap_or(&1) as f64;
+            match dims {
+                // Patch projection [hidden, channels, patch, patch]: LeCun normal.
+                [_, channels, height, width] => normal(1.0 / ((channels * height * width) as f64).sqrt()),
+                // Weight matrices [out, in]; embedding tables are [entries, width].
+                [out, input] if !name.contains("embedding") => {
+                    let bound = (6.0 / (out + input) as f64).sqrt();
+                    Init::Uniform { lo: -bound, up: bound }
+                }
+                _ => normal(1.0 / width.sqrt()),
+            }
+        }
     }
 }
 

@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::checkpoint::{write_json, write_siglip_preprocessor};
 use super::data::{CropRecord, CropSplit, Dataset};
 use super::optim::{OptimSettings, Trainer};
-use super::seeded::SeededVars;
+use super::seeded::{InitScheme, SeededVars};
 use super::vocab::{self, PAD_ID};
 use super::{StepLog, TrainReport};
 use crate::perception::encoders::preprocess::ImageProcessor;
@@ -69,7 +69,7 @@ impl Default for SiglipTrainSettings {
         Self {
             architecture: SiglipArchitecture::default(),
             steps: 1500,
-            batch_size: 96,
+            batch_size: 48,
             seed: 0,
             optim: OptimSettings {
                 peak_learning_rate: 1e-3,
@@ -132,6 +132,15 @@ fn write_model_files(out: &Path, config: &Config, words: &[String]) -> Result<()
     vocab::write_tokenizer(&out.join("tokenizer.json"), words)
 }
 
+/// Starting `logit_bias` for batches of `batch_size`: the log-odds of a random pair being a
+/// match when each crop has one matching caption. The SigLIP paper's -10 suits its 32k
+/// batches; at a batch of 96, AdamW would need thousands of steps of about the learning
+/// rate each to move the bias from -10 to the -4.5 that the label balance calls for, and the
+/// loss would sit on that plateau.
+pub fn initial_logit_bias(batch_size: usize) -> f64 {
+    -((batch_size.max(2) - 1) as f64).ln()
+}
+
 /// Sigmoid loss of SigLIP: every crop-caption pair is a binary match, labelled +1 when the
 /// caption describes the crop and -1 otherwise, averaged over crops.
 pub fn sigmoid_loss(logits: &Tensor, labels: &Tensor) -> candle_core::Result<Tensor> {
@@ -168,8 +177,9 @@ pub fn train(
         PAD_ID,
     )?;
 
-    let vars = SeededVars::new(settings.seed);
+    let vars = SeededVars::new(settings.seed, InitScheme::Siglip);
     let model = SiglipModel::new(&config, vars.var_builder(&device))?;
+    vars.set("logit_bias", &Tensor::new(&[initial_logit_bias(settings.batch_size) as f32], &device)?)?;
     let train: Vec<&CropRecord> = dataset.crops_in(CropSplit::Train).collect();
     ensure!(
         settings.steps == 0 || train.len() >= settings.batch_size,
