@@ -25,9 +25,10 @@ use super::checkpoint::{read_preprocessor, write_dinov2_preprocessor, write_json
 use super::data::{Dataset, PairRecord, PairSplit};
 use super::dino::{Centre, DinoHead, HeadShape, distillation_loss};
 use super::optim::{OptimSettings, Trainer};
-use super::seeded::SeededVars;
+use super::seeded::{InitScheme, SeededVars};
 use super::{StepLog, TrainReport};
 use crate::perception::encoders::dinov2::{Config, Dinov2Model};
+use crate::perception::encoders::layers::l2_normalize;
 use crate::perception::encoders::preprocess::ImageProcessor;
 
 /// Width, depth and input size of the sim-trained DINOv2.
@@ -70,8 +71,10 @@ pub struct Dinov2TrainSettings {
     /// EMA momentum of the teacher at the first step; it rises to [`FINAL_TEACHER_MOMENTUM`].
     pub teacher_momentum: f64,
     pub centre_momentum: f64,
-    /// Weight of the cross-view patch term against the class-token term.
+    /// Weight of the cross-view patch distillation term against the class-token term.
     pub patch_loss_weight: f64,
+    /// Weight of the cross-view patch matching term (see `matching_loss`).
+    pub matching_loss_weight: f64,
 }
 
 impl Default for Dinov2TrainSettings {
@@ -98,10 +101,13 @@ impl Default for Dinov2TrainSettings {
             teacher_momentum: 0.99,
             centre_momentum: 0.9,
             patch_loss_weight: 1.0,
+            matching_loss_weight: 1.0,
         }
     }
 }
 
+/// Temperature of the cross-view patch matching term.
+const MATCH_TEMPERATURE: f64 = 0.1;
 /// Teacher momentum at the last step.
 pub const FINAL_TEACHER_MOMENTUM: f64 = 0.999;
 /// Side of a local crop as a share of the render's side, drawn uniformly.
@@ -217,14 +223,63 @@ struct ViewLogits {
     class: Tensor,
     /// `[views * grid * grid, prototypes]`, view-major.
     patches: Tensor,
+    /// L2-normalised patch tokens `[views * grid * grid, hidden]`: the features the tracker
+    /// matches.
+    tokens: Tensor,
 }
 
 fn view_logits(model: &Dinov2Model, head: &DinoHead, pixel_values: &Tensor) -> candle_core::Result<ViewLogits> {
     let hidden = model.forward(pixel_values)?.last_hidden_state;
     let (views, tokens, dim) = hidden.dims3()?;
     let class = hidden.i((.., 0))?.contiguous()?.apply(head)?;
-    let patches = hidden.i((.., 1..))?.contiguous()?.reshape((views * (tokens - 1), dim))?.apply(head)?;
-    Ok(ViewLogits { class, patches })
+    let patch_tokens = hidden.i((.., 1..))?.contiguous()?.reshape((views * (tokens - 1), dim))?;
+    Ok(ViewLogits {
+        class,
+        patches: patch_tokens.apply(head)?,
+        tokens: l2_normalize(&patch_tokens)?,
+    })
+}
+
+/// Cross-view patch matching: each matched patch of the student's render scores its features
+/// against every patch token of the teacher's other render, and must rank the corresponding
+/// patch first (cross-entropy over the render's patches at [`MATCH_TEMPERATURE`]). It trains
+/// the nearest-neighbour lookup that the tracker performs, with the EMA teacher as the stable
+/// reference.
+fn matching_loss(
+    student: &ViewLogits,
+    teacher: &ViewLogits,
+    matches: &[Vec<(usize, usize)>],
+    cells: usize,
+    device: &Device,
+) -> candle_core::Result<Option<Tensor>> {
+    let mut scores = Vec::new();
+    let mut targets = Vec::new();
+    for (sample, sample_matches) in matches.iter().enumerate() {
+        if sample_matches.is_empty() {
+            continue;
+        }
+        let (view_a, view_b) = (2 * sample, 2 * sample + 1);
+        // Student patches of B against teacher patches of A, and the other way round.
+        for (student_view, teacher_view, flip) in [(view_b, view_a, false), (view_a, view_b, true)] {
+            let rows: Vec<u32> = sample_matches
+                .iter()
+                .map(|&(cell_a, cell_b)| (student_view * cells + if flip { cell_a } else { cell_b }) as u32)
+                .collect();
+            let rows = Tensor::from_vec(rows, sample_matches.len(), device)?;
+            let keys = teacher.tokens.narrow(0, teacher_view * cells, cells)?.detach();
+            scores.push(student.tokens.index_select(&rows, 0)?.matmul(&keys.t()?)?);
+            for &(cell_a, cell_b) in sample_matches {
+                let target = if flip { cell_b } else { cell_a };
+                targets.extend((0..cells).map(|cell| if cell == target { 1f32 } else { 0.0 }));
+            }
+        }
+    }
+    if scores.is_empty() {
+        return Ok(None);
+    }
+    let scores = Tensor::cat(&scores, 0)?;
+    let targets = Tensor::from_vec(targets, scores.shape().clone(), device)?;
+    distillation_loss(&targets, &scores, MATCH_TEMPERATURE).map(Some)
 }
 
 /// Trains from seeded random weights and writes the checkpoint into `out`. Zero steps write
@@ -242,14 +297,14 @@ pub fn train(
     write_model_files(out, &config)?;
     let processor = ImageProcessor::new(read_preprocessor(out)?)?;
 
-    let vars = SeededVars::new(settings.seed);
+    let vars = SeededVars::new(settings.seed, InitScheme::Dinov2);
     let vb = vars.var_builder(&device);
     // transformers' Dinov2Model has a mask token for masked-image training; it is unused here
     // and written as zeros so that the checkpoint loads without missing keys.
     vb.pp("embeddings")
         .get_with_hints((1, config.hidden_size), "mask_token", candle_nn::Init::Const(0.0))?;
     let student = Dinov2Model::new(&config, vb)?;
-    let head_vars = SeededVars::new(settings.seed.wrapping_add(1));
+    let head_vars = SeededVars::new(settings.seed.wrapping_add(1), InitScheme::Dinov2);
     let student_head = DinoHead::new(config.hidden_size, settings.head, head_vars.var_builder(&device))?;
 
     let pairs: Vec<&PairRecord> = dataset.pairs_in(PairSplit::Train).collect();
@@ -357,6 +412,10 @@ pub fn train(
                 settings.student_temperature,
             )?;
             (class_loss + (patch_loss * settings.patch_loss_weight)?)?
+        };
+        let loss = match matching_loss(&student_global, &teacher_out, &matches, cells, &device)? {
+            Some(matching) => (loss + (matching * settings.matching_loss_weight)?)?,
+            None => loss,
         };
         let loss_value = f64::from(loss.to_scalar::<f32>()?);
         let grad_norm = trainer.step(&loss, step)?;
