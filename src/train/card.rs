@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::TrainReport;
+use super::{LOSS_WINDOW_STEPS, TrainReport};
 use super::data::Manifest;
 
 /// One row of the card's quality table: a metric for the trained and the randomly
@@ -43,16 +43,17 @@ fn percent((correct, total): (usize, usize)) -> String {
 }
 
 impl ModelCard<'_> {
+    /// Returns the card as Markdown with Hugging Face front matter.
     pub fn render(&self) -> String {
         let mut text = String::new();
         let _ = writeln!(text, "---\nlibrary_name: pickloop\ntags: [pickloop, simulation, robotics]\n---\n");
         let _ = writeln!(text, "# {}\n\n{}\n", self.title, self.summary);
+
         let _ = writeln!(text, "## Reproduce\n\nData (written by `pickloop dataset`):\n\n```\n{}\n```\n", self.manifest.command);
         let _ = writeln!(text, "Training:\n\n```\n{}\n```\n", self.command);
-        let _ = writeln!(
-            text,
-            "Both commands are deterministic for their seeds on one build and machine.\n"
-        );
+        let _ = writeln!(text, "Both commands are deterministic for their seeds on one build and machine.\n");
+
+        let held_out: Vec<String> = self.manifest.held_out.iter().map(|combination| combination.join(" ")).collect();
         let _ = writeln!(
             text,
             "## Data\n\n{} procedural scenes (tabletop and warehouse shelves), dataset seed {}, renders of {} px. \
@@ -60,20 +61,17 @@ impl ModelCard<'_> {
             self.manifest.scenes,
             self.manifest.seed,
             self.manifest.size_px,
-            self.manifest
-                .held_out
-                .iter()
-                .map(|combination| combination.join(" "))
-                .collect::<Vec<_>>()
-                .join(", ")
+            held_out.join(", ")
         );
+
+        let loss = |value: Option<f64>| value.map_or("n/a".into(), |loss| format!("{loss:.4}"));
         let _ = writeln!(text, "## Training\n");
         let _ = writeln!(text, "- Steps: {}; parameters: {}", self.report.steps, self.report.parameters);
         let _ = writeln!(
             text,
-            "- Loss: {} over the first 20 steps, {} over the last 20",
-            self.report.first_loss.map_or("n/a".into(), |loss| format!("{loss:.4}")),
-            self.report.last_loss.map_or("n/a".into(), |loss| format!("{loss:.4}"))
+            "- Loss: {} over the first {LOSS_WINDOW_STEPS} steps, {} over the last {LOSS_WINDOW_STEPS}",
+            loss(self.report.first_loss),
+            loss(self.report.last_loss)
         );
         let _ = writeln!(text, "- Training time: {:.0} s on {}", self.report.seconds, self.machine);
         let _ = writeln!(
@@ -81,11 +79,13 @@ impl ModelCard<'_> {
             "- Settings (also in `training.json`, with every step's loss):\n\n```json\n{}\n```\n",
             serde_json::to_string_pretty(self.settings).unwrap_or_default()
         );
+
         let _ = writeln!(text, "## Measured on the test split\n\n{}\n", self.metric_notes);
         let _ = writeln!(text, "| metric | trained | random initialisation |\n|---|---|---|");
         for row in self.metrics {
             let _ = writeln!(text, "| {} | {} | {} |", row.metric, percent(row.trained), percent(row.random_init));
         }
+
         let _ = writeln!(text, "\n## Known limits\n");
         for limit in self.limits {
             let _ = writeln!(text, "- {limit}");
@@ -99,7 +99,8 @@ impl ModelCard<'_> {
     }
 }
 
-/// CPU model and core count of this machine, for the card's training time.
+/// CPU model, core count and one-minute load average of this machine, for the card's training
+/// time; a load above the core count means other work shared the CPU.
 pub fn machine_description() -> String {
     let model = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -111,5 +112,9 @@ pub fn machine_description() -> String {
         })
         .unwrap_or_else(|| "an unknown CPU".into());
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
-    format!("{model}, {cores} cores")
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|loads| loads.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".into());
+    format!("{model}, {cores} cores (load average {load} when training ended)")
 }

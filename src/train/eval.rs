@@ -5,7 +5,7 @@
 //! shares is named ("red mug") with the default prompt templates, and the crop scorer must
 //! rank its crop first among the render's crops. DINOv2: for each test render pair, each
 //! ground-truth point of render A is matched to the most similar patch of render B with the
-//! tracker's patch extractor; it counts as right when that patch lies within one patch (rows
+//! tracker's patch extractor. The match counts as right when it lies within one patch (rows
 //! and columns) of the patch that shows the point.
 
 use std::sync::Arc;
@@ -24,7 +24,7 @@ use crate::perception::track::{PatchFeatureExtractor, PatchGrid, dot};
 /// Instance ids from this value up are supports and robot links, not objects.
 const FIRST_SUPPORT_ID: u32 = 0x4000;
 
-/// A share of right answers.
+/// Correct cases out of all cases.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct Accuracy {
     pub correct: usize,

@@ -20,7 +20,7 @@ use serde::Serialize;
 /// Steps averaged for the first and last loss of a [`TrainReport`].
 pub const LOSS_WINDOW_STEPS: usize = 20;
 
-/// What one optimiser step reports.
+/// Loss and gradient norm of one optimiser step.
 #[derive(Debug, Clone, Copy)]
 pub struct StepLog {
     pub step: usize,
