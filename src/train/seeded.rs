@@ -36,6 +36,10 @@ pub enum InitScheme {
     Dinov2,
 }
 
+/// Unix permissions of written weights: read-write for the owner, readable by everyone.
+#[cfg(unix)]
+const CHECKPOINT_FILE_MODE: u32 = 0o644;
+
 /// Trainable variables created on first request with seeded values.
 #[derive(Clone)]
 pub struct SeededVars {
@@ -70,9 +74,16 @@ impl SeededVars {
         self.sorted().into_iter().map(|(_, var)| var).collect()
     }
 
-    /// Writes every variable to a safetensors file under its name.
+    /// Writes every variable to a safetensors file under its name, readable by everyone like
+    /// the other checkpoint files (the safetensors writer creates it owner-only).
     pub fn save(&self, path: &std::path::Path) -> Result<()> {
-        self.vars.save(path)
+        self.vars.save(path)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(CHECKPOINT_FILE_MODE))?;
+        }
+        Ok(())
     }
 
     /// Replaces the value of the variable `name`.
