@@ -74,6 +74,7 @@ fn shipped_siglip_selects_named_objects() {
     let random_seen = eval::siglip_selection(random.clone(), &dataset, CropSplit::TestSeen).unwrap();
     let random_unseen = eval::siglip_selection(random, &dataset, CropSplit::TestUnseen).unwrap();
     let report = format!("seen {seen:?} random {random_seen:?}; held out {unseen:?} random {random_unseen:?}");
+    eprintln!("{report}");
     assert!(seen.accuracy.total >= 40 && unseen.accuracy.total >= 20, "too few questions: {report}");
     assert!(seen.accuracy.share() >= MIN_SELECTION_SEEN, "{report}");
     assert!(unseen.accuracy.share() >= MIN_SELECTION_UNSEEN, "{report}");
@@ -92,6 +93,7 @@ fn shipped_dinov2_keeps_correspondences_across_camera_motion() {
         eval::dinov2_correspondence(Arc::new(Dinov2Encoder::load(dir.path().to_str().unwrap(), &Device::Cpu).unwrap()), &dataset)
             .unwrap();
     let report = format!("shipped {shipped:?}; random {random:?}");
+    eprintln!("{report}");
     assert!(shipped.object_points.total >= 1000, "too few points: {report}");
     assert!(shipped.object_points.share() >= MIN_CORRESPONDENCE, "{report}");
     assert!(shipped.object_points.share() - random.object_points.share() >= MIN_GAIN_OVER_RANDOM, "{report}");

@@ -1,0 +1,92 @@
+//! Backward passes of the training paths (composed softmax and layer norm, patch unfolding,
+//! position resizing by matrix product) against finite differences of the loss.
+
+use candle_core::{DType, Device, Tensor};
+use pickloop::perception::encoders::dinov2::Dinov2Model;
+use pickloop::perception::encoders::siglip::SiglipModel;
+use pickloop::train::dinov2::{Dinov2Architecture, sim_config as dinov2_config};
+use pickloop::train::seeded::{InitScheme, SeededVars};
+use pickloop::train::siglip::{SiglipArchitecture, sigmoid_loss, sim_config as siglip_config};
+
+/// Step along the normalised gradient, in parameter units.
+const STEP: f64 = 1e-2;
+/// Largest relative difference accepted between the gradient norm and the finite-difference
+/// slope along the gradient.
+const TOLERANCE: f64 = 0.05;
+/// Gradient norms below this are too small for a float32 finite difference to resolve.
+const MIN_CHECKED_NORM: f64 = 1e-2;
+
+/// Checks, for every variable, that moving it by `STEP` along its gradient changes the loss by
+/// `STEP` times the gradient norm.
+fn check_gradients(vars: &SeededVars, loss: &dyn Fn() -> Tensor) {
+    let base = loss();
+    let grads = base.backward().unwrap();
+    let base = f64::from(base.to_scalar::<f32>().unwrap());
+    let mut checked = 0;
+    let all = vars.sorted();
+    for (name, var) in &all {
+        let Some(grad) = grads.get(var.as_tensor()) else { continue };
+        let norm = f64::from(grad.sqr().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap()).sqrt();
+        if norm < MIN_CHECKED_NORM {
+            continue;
+        }
+        let original = var.as_tensor().copy().unwrap();
+        var.set(&(&original + (grad * (STEP / norm)).unwrap()).unwrap()).unwrap();
+        let moved = f64::from(loss().to_scalar::<f32>().unwrap());
+        var.set(&original).unwrap();
+        let slope = (moved - base) / STEP;
+        assert!(
+            (slope - norm).abs() <= TOLERANCE * norm,
+            "{name}: gradient norm {norm}, finite-difference slope {slope}"
+        );
+        checked += 1;
+    }
+    assert!(2 * checked >= all.len(), "only {checked} of {} variables had a gradient to check", all.len());
+}
+
+#[test]
+fn siglip_gradients_match_finite_differences() {
+    let device = Device::Cpu;
+    let architecture = SiglipArchitecture {
+        hidden_size: 32,
+        intermediate_size: 64,
+        num_attention_heads: 2,
+        vision_layers: 1,
+        text_layers: 1,
+        image_size: 32,
+        patch_size: 8,
+        max_tokens: 8,
+    };
+    let vars = SeededVars::new(3, InitScheme::Siglip);
+    let model = SiglipModel::new(&siglip_config(&architecture, 20), vars.var_builder(&device)).unwrap();
+    let batch = 4;
+    let pixels = Tensor::randn(0f32, 1f32, (batch, 3, 32, 32), &device).unwrap();
+    let ids: Vec<u32> = (0..batch as u32).flat_map(|i| [3 + i, 1, 0, 0, 0, 0, 0, 0]).collect();
+    let ids = Tensor::from_vec(ids, (batch, 8), &device).unwrap();
+    let labels = ((Tensor::eye(batch, DType::F32, &device).unwrap() * 2.0).unwrap() - 1.0).unwrap();
+    check_gradients(&vars, &|| {
+        let output = model.forward(&pixels, &ids).unwrap();
+        sigmoid_loss(&output.logits_per_image, &labels).unwrap()
+    });
+}
+
+#[test]
+fn dinov2_gradients_match_finite_differences() {
+    let device = Device::Cpu;
+    let architecture = Dinov2Architecture {
+        hidden_size: 32,
+        num_hidden_layers: 1,
+        num_attention_heads: 2,
+        image_size: 32,
+        patch_size: 8,
+    };
+    let vars = SeededVars::new(3, InitScheme::Dinov2);
+    let model = Dinov2Model::new(&dinov2_config(&architecture), vars.var_builder(&device)).unwrap();
+    // 24 px is off the trained 32 px grid, so the resized position embeddings are exercised.
+    let pixels = Tensor::randn(0f32, 1f32, (2, 3, 24, 24), &device).unwrap();
+    let target = Tensor::randn(0f32, 1f32, (2, 10, 32), &device).unwrap();
+    check_gradients(&vars, &|| {
+        let hidden = model.forward(&pixels).unwrap().last_hidden_state;
+        (hidden - &target).unwrap().sqr().unwrap().mean_all().unwrap()
+    });
+}
