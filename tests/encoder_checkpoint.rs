@@ -168,7 +168,7 @@ fn offline_missing_file_names_path_and_fix() {
     assert!(matches!(error, EncoderError::MissingFile { .. }), "{error:?}");
     assert!(message.contains(&snapshot.join(TOKENIZER_FILE).display().to_string()), "{message}");
     assert!(message.contains("HF_HUB_OFFLINE"), "{message}");
-    assert!(message.contains("hf download google/siglip-tiny tokenizer.json"), "{message}");
+    assert!(message.contains("hf download google/siglip-tiny --revision"), "{message}");
 }
 
 #[test]

@@ -16,6 +16,7 @@ use pickloop::perception::encoders::{Dinov2Encoder, SiglipEncoder};
 use pickloop::train::card::{MetricRow, ModelCard, machine_description};
 use pickloop::train::data::{CropSplit, Dataset};
 use pickloop::train::eval::{self, CorrespondenceAccuracy, SelectionAccuracy};
+use pickloop::train::optim::OptimSettings;
 use pickloop::train::{StepLog, TrainReport, checkpoint::write_json, dinov2, siglip};
 
 #[derive(Debug, Subcommand)]
@@ -42,15 +43,16 @@ pub struct TrainArgs {
     /// Checkpoint directory to write (Hugging Face layout, with README.md and training.json).
     #[arg(long)]
     pub out: PathBuf,
-    /// Optimiser steps; defaults to the documented full run.
+    /// Optimiser steps (siglip 1500, dinov2 800); 0 writes the random initialisation.
     #[arg(long)]
     pub steps: Option<usize>,
-    /// Crops (SigLIP) or render pairs (DINOv2) per step.
+    /// Crops (siglip, 48) or render pairs (dinov2, 12) per step.
     #[arg(long)]
     pub batch_size: Option<usize>,
+    /// Seed of the initial weights and of batch sampling and augmentation.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Peak learning rate after warm-up.
+    /// Peak learning rate after warm-up (siglip 1e-3, dinov2 5e-4).
     #[arg(long)]
     pub learning_rate: Option<f64>,
     /// Replace files in a non-empty --out directory.
@@ -66,6 +68,19 @@ pub struct EvalArgs {
     /// Checkpoint: a local directory or a Hugging Face hub id with optional `@REV`.
     #[arg(long)]
     pub checkpoint: String,
+}
+
+impl TrainArgs {
+    /// Applies the step, batch and learning-rate options to a trainer's defaults. Warm-up is
+    /// capped at a fifth of the steps so that short runs still reach the peak rate.
+    fn apply(&self, steps: &mut usize, batch_size: &mut usize, optim: &mut OptimSettings) {
+        *steps = self.steps.unwrap_or(*steps);
+        *batch_size = self.batch_size.unwrap_or(*batch_size);
+        if let Some(rate) = self.learning_rate {
+            optim.peak_learning_rate = rate;
+        }
+        optim.warmup_steps = optim.warmup_steps.min(*steps / 5).max(1);
+    }
 }
 
 pub fn train(command: &TrainCommand) -> Result<()> {
@@ -93,9 +108,11 @@ pub fn eval(command: &EvalCommand) -> Result<()> {
     Ok(())
 }
 
-/// The argv of this process, quoted where a word needs it, for model cards.
+/// The arguments of this process, quoted where a word needs it, after the program name
+/// `pickloop` (as the dataset manifest writes it), for model cards.
 fn command_line() -> String {
-    std::env::args()
+    std::iter::once("pickloop".to_owned())
+        .chain(std::env::args().skip(1))
         .map(|arg| {
             if arg.is_empty() || arg.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
                 format!("'{}'", arg.replace('\'', "'\\''"))
@@ -152,12 +169,7 @@ fn train_siglip(args: &TrainArgs) -> Result<()> {
         seed: args.seed,
         ..Default::default()
     };
-    settings.steps = args.steps.unwrap_or(settings.steps);
-    settings.batch_size = args.batch_size.unwrap_or(settings.batch_size);
-    if let Some(rate) = args.learning_rate {
-        settings.optim.peak_learning_rate = rate;
-    }
-    settings.optim.warmup_steps = settings.optim.warmup_steps.min(settings.steps / 5).max(1);
+    args.apply(&mut settings.steps, &mut settings.batch_size, &mut settings.optim);
     let report = with_progress("siglip", settings.steps, |on_step| siglip::train(&dataset, &args.out, &settings, on_step))?;
     let command = command_line();
     write_json(&args.out.join("training.json"), &json!({"command": command, "settings": settings, "report": report}))?;
@@ -247,12 +259,7 @@ fn train_dinov2(args: &TrainArgs) -> Result<()> {
         seed: args.seed,
         ..Default::default()
     };
-    settings.steps = args.steps.unwrap_or(settings.steps);
-    settings.batch_size = args.batch_size.unwrap_or(settings.batch_size);
-    if let Some(rate) = args.learning_rate {
-        settings.optim.peak_learning_rate = rate;
-    }
-    settings.optim.warmup_steps = settings.optim.warmup_steps.min(settings.steps / 5).max(1);
+    args.apply(&mut settings.steps, &mut settings.batch_size, &mut settings.optim);
     let report = with_progress("dinov2", settings.steps, |on_step| dinov2::train(&dataset, &args.out, &settings, on_step))?;
     let command = command_line();
     write_json(&args.out.join("training.json"), &json!({"command": command, "settings": settings, "report": report}))?;
@@ -306,7 +313,7 @@ fn train_dinov2(args: &TrainArgs) -> Result<()> {
         title: "pickloop dinov2-sim",
         summary: "A small DINOv2 (Hugging Face `Dinov2Model` layout) trained from scratch by `pickloop train dinov2` \
                   with self-distillation: an EMA teacher with centring and sharpening, multi-crop class-token \
-                  targets, and patch targets across two camera poses of one scene. The tracker uses its patch \
+                  targets, and patch targets and patch matching across two camera poses of one scene. The tracker uses its patch \
                   features to keep the chosen object while the camera moves.",
         command: &command,
         manifest: &dataset.manifest,

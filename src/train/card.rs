@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::{LOSS_WINDOW_STEPS, TrainReport};
+use super::TrainReport;
 use super::data::Manifest;
 
 /// One row of the card's quality table: a metric for the trained and the randomly
@@ -51,7 +51,11 @@ impl ModelCard<'_> {
 
         let _ = writeln!(text, "## Reproduce\n\nData (written by `pickloop dataset`):\n\n```\n{}\n```\n", self.manifest.command);
         let _ = writeln!(text, "Training:\n\n```\n{}\n```\n", self.command);
-        let _ = writeln!(text, "Both commands are deterministic for their seeds on one build and machine.\n");
+        let _ = writeln!(
+            text,
+            "Both commands are deterministic for their seeds on one build and machine. Add `--force` to \
+             write over an existing checkpoint.\n"
+        );
 
         let held_out: Vec<String> = self.manifest.held_out.iter().map(|combination| combination.join(" ")).collect();
         let _ = writeln!(
@@ -69,9 +73,10 @@ impl ModelCard<'_> {
         let _ = writeln!(text, "- Steps: {}; parameters: {}", self.report.steps, self.report.parameters);
         let _ = writeln!(
             text,
-            "- Loss: {} over the first {LOSS_WINDOW_STEPS} steps, {} over the last {LOSS_WINDOW_STEPS}",
+            "- Loss: {} over the first {window} steps, {} over the last {window}",
             loss(self.report.first_loss),
-            loss(self.report.last_loss)
+            loss(self.report.last_loss),
+            window = self.report.loss_window
         );
         let _ = writeln!(text, "- Training time: {:.0} s on {}", self.report.seconds, self.machine);
         let _ = writeln!(

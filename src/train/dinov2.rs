@@ -435,8 +435,9 @@ pub fn train(
             grad_norm,
         });
     }
-    // The student is saved, as DINOv2 releases the teacher; after the final steps at
-    // momentum near one they differ little, and the student's weights are the trained ones.
+    // NOTE: the student is saved. DINO and DINOv2 release their teachers' weights; here the
+    // teacher is an EMA at momentum near one over the last steps, and whether it would score
+    // better on the correspondence test is not measured.
     vars.save(&out.join("model.safetensors"))?;
     Ok(TrainReport::new(losses, started.elapsed(), vars.parameter_count()))
 }

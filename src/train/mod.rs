@@ -17,7 +17,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-/// Steps averaged for the first and last loss of a [`TrainReport`].
+/// Most steps averaged for the first and last loss of a [`TrainReport`]; shorter runs average
+/// their first and last halves.
 pub const LOSS_WINDOW_STEPS: usize = 20;
 
 /// Loss and gradient norm of one optimiser step.
@@ -36,7 +37,9 @@ pub struct TrainReport {
     pub steps: usize,
     pub parameters: usize,
     pub seconds: f64,
-    /// Mean loss of the first and of the last [`LOSS_WINDOW_STEPS`] steps; `None` without steps.
+    /// Steps averaged for `first_loss` and `last_loss`.
+    pub loss_window: usize,
+    /// Mean loss of the first and of the last `loss_window` steps; `None` without steps.
     pub first_loss: Option<f64>,
     pub last_loss: Option<f64>,
     /// Every step's loss.
@@ -45,12 +48,13 @@ pub struct TrainReport {
 
 impl TrainReport {
     pub fn new(losses: Vec<f64>, elapsed: Duration, parameters: usize) -> Self {
-        let window = LOSS_WINDOW_STEPS.min(losses.len()).max(1);
+        let window = LOSS_WINDOW_STEPS.min(losses.len() / 2).max(1);
         let mean = |values: &[f64]| (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64);
         Self {
             steps: losses.len(),
             parameters,
             seconds: elapsed.as_secs_f64(),
+            loss_window: window.min(losses.len()),
             first_loss: mean(&losses[..window.min(losses.len())]),
             last_loss: mean(&losses[losses.len().saturating_sub(window)..]),
             losses,

@@ -32,8 +32,11 @@ use crate::scene::{ImageSize, Light, Rgb};
 
 /// Updates pumped after a render before a missing readback counts as lost.
 const MAX_READBACK_UPDATES: u32 = 8;
-/// Warm-up frames allowed for shaders to load and pipelines to compile.
-const MAX_WARM_UP_FRAMES: u32 = 30;
+/// Warm-up frames always allowed for shaders to load and pipelines to compile.
+const MIN_WARM_UP_FRAMES: u32 = 30;
+/// Wall time allowed for warm-up beyond those frames; shaders loaded in under a second on an
+/// idle 2-core machine, and 30 frames were once too few at a load average of 11.
+const WARM_UP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Renderer configuration besides the bodies.
 #[derive(Debug, Clone)]
@@ -336,18 +339,24 @@ impl Renderer {
             pose: CameraPose::look_at(Vec3::new(2.0, -1.5, 1.5), Vec3::ZERO),
         };
         let mut previous: Option<ViewReadback> = None;
-        for frame in 0..MAX_WARM_UP_FRAMES {
+        let started = std::time::Instant::now();
+        let mut frames = 0;
+        // Shaders load asynchronously, so on a busy machine many fast frames can pass before
+        // the id/depth pass draws anything; wait for the frames and the time both.
+        while frames < MIN_WARM_UP_FRAMES || started.elapsed() < WARM_UP_TIMEOUT {
             let images = self.render_views(&[camera])?.remove(0);
+            frames += 1;
             let (_, ids) = decode_id_depth(&images.id_depth, size.width, size.height);
             let ids_ready = self.bodies.is_empty() || ids.data.iter().any(|&id| id != 0);
             if ids_ready && previous.as_ref() == Some(&images) {
-                debug!(frames = frame + 1, "renderer warmed up");
+                debug!(frames, "renderer warmed up");
                 return Ok(());
             }
             previous = Some(images);
         }
         Err(RenderError::WarmUpTimedOut {
-            updates: MAX_WARM_UP_FRAMES,
+            updates: frames,
+            seconds: WARM_UP_TIMEOUT.as_secs(),
         })
     }
 }

@@ -60,8 +60,9 @@ pub enum RenderError {
     #[error("no readback arrived after {updates} updates of the render app")]
     ReadbackTimedOut { updates: u32 },
     #[error(
-        "the renderer did not settle after {updates} warm-up frames (shaders or assets not \
-         ready); check the log for Bevy shader errors"
+        "the renderer did not settle within {seconds} s ({updates} warm-up frames): shaders or \
+         assets were not ready; on a busy machine rerun, otherwise run with -v and look for Bevy \
+         shader or asset errors"
     )]
-    WarmUpTimedOut { updates: u32 },
+    WarmUpTimedOut { updates: u32, seconds: u64 },
 }

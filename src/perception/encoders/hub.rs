@@ -98,7 +98,7 @@ pub(super) fn cache_lookup(
         path: expected,
         fix: format!(
             "HF_HUB_OFFLINE is set and the cache {} has no {name} of {repo_id}@{revision}; \
-             fetch it where the hub is reachable (`hf download {repo_id} {name} --revision {revision}`) \
+             fetch the checkpoint where the hub is reachable (`hf download {repo_id} --revision {revision}`) \
              and copy the cache here, or unset HF_HUB_OFFLINE",
             hub.cache_dir.display()
         ),
