@@ -10,7 +10,7 @@ use pickloop::scene::load_scene;
 
 /// Episodes per scene, from the scene's own seed on.
 const EPISODES: u64 = 8;
-/// Fewest successes accepted per scene: 75 %, below the 80 % the 50-episode runs must reach,
+/// Minimum successes per scene: 75 %, below the 80 % the 50-episode runs must reach,
 /// since eight episodes are a small sample.
 const MIN_SUCCESSES: usize = 6;
 

@@ -108,8 +108,8 @@ pub fn eval(command: &EvalCommand) -> Result<()> {
     Ok(())
 }
 
-/// The arguments of this process, quoted where a word needs it, after the program name
-/// `pickloop` (as the dataset manifest writes it), for model cards.
+/// Returns this process's command line for model cards: the program name `pickloop` (as the
+/// dataset manifest writes it), then the arguments, quoted where a word needs it.
 fn command_line() -> String {
     std::iter::once("pickloop".to_owned())
         .chain(std::env::args().skip(1))
@@ -154,7 +154,7 @@ fn with_progress(name: &str, steps: usize, train: impl FnOnce(&mut dyn FnMut(&St
     train(&mut on_step)
 }
 
-/// A scratch directory for the randomly initialised twin of a checkpoint.
+/// Creates a scratch directory for the randomly initialised twin of a checkpoint.
 fn scratch_dir(kind: &str) -> Result<tempfile::TempDir> {
     tempfile::Builder::new()
         .prefix(&format!("pickloop-{kind}-random-init-"))

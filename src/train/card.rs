@@ -104,8 +104,8 @@ impl ModelCard<'_> {
     }
 }
 
-/// CPU model, core count and one-minute load average of this machine, for the card's training
-/// time; a load above the core count means other work shared the CPU.
+/// Describes this machine for the card's training time: CPU model, core count and one-minute
+/// load average. A load above the core count means other work shared the CPU.
 pub fn machine_description() -> String {
     let model = std::fs::read_to_string("/proc/cpuinfo")
         .ok()

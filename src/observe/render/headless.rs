@@ -34,8 +34,8 @@ use crate::scene::{ImageSize, Light, Rgb};
 const MAX_READBACK_UPDATES: u32 = 8;
 /// Warm-up frames always allowed for shaders to load and pipelines to compile.
 const MIN_WARM_UP_FRAMES: u32 = 30;
-/// Wall time allowed for warm-up beyond those frames; shaders loaded in under a second on an
-/// idle 2-core machine, and 30 frames were once too few at a load average of 11.
+/// Wall time allowed for warm-up beyond those frames, a generous bound. At a load average of
+/// 11, 30 frames once passed before the shaders had loaded.
 const WARM_UP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Renderer configuration besides the bodies.
@@ -342,7 +342,7 @@ impl Renderer {
         let started = std::time::Instant::now();
         let mut frames = 0;
         // Shaders load asynchronously, so on a busy machine many fast frames can pass before
-        // the id/depth pass draws anything; wait for the frames and the time both.
+        // the id/depth pass draws anything. Warm-up therefore waits for the frames and the time.
         while frames < MIN_WARM_UP_FRAMES || started.elapsed() < WARM_UP_TIMEOUT {
             let images = self.render_views(&[camera])?.remove(0);
             frames += 1;
