@@ -1,9 +1,12 @@
 //! `pickloop dataset`: file format, held-out splits, correspondences, determinism and the
 //! overwrite check.
 
+mod cli_support;
+
+use cli_support::pickloop;
+
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use bevy::math::Vec3;
 use image::RgbImage;
@@ -20,14 +23,6 @@ const SCENES: &str = "8";
 /// A high test share so that eight scenes contain test scenes with held-out objects.
 const TEST_SHARE: &str = "0.5";
 const SEED: &str = "3";
-
-fn pickloop(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pickloop"))
-        .args(["--assets", concat!(env!("CARGO_MANIFEST_DIR"), "/assets")])
-        .args(args)
-        .output()
-        .expect("pickloop runs")
-}
 
 fn write_dataset(out: &Path) {
     let output = pickloop(&[

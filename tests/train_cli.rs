@@ -1,32 +1,18 @@
 //! `pickloop train`: short SigLIP and DINOv2 runs on a small rendered dataset lower the loss,
 //! write loadable Hugging Face checkpoints with a model card, and repeat for a seed.
 
+mod cli_support;
+
+use cli_support::{assert_success, pickloop};
+
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use candle_core::Device;
 use pickloop::perception::encoders::{Dinov2Encoder, SiglipEncoder};
 use serde_json::Value;
 
-fn pickloop(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pickloop"))
-        .args(["--assets", concat!(env!("CARGO_MANIFEST_DIR"), "/assets")])
-        .args(args)
-        .output()
-        .expect("pickloop runs")
-}
-
-fn assert_success(output: &Output, what: &str) {
-    assert!(
-        output.status.success(),
-        "{what} failed: {}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-/// A 16-scene dataset, rendered once for every test in this file.
+/// Renders a 16-scene dataset once for every test in this file and returns its directory.
 fn dataset() -> &'static Path {
     static DATASET: OnceLock<tempfile::TempDir> = OnceLock::new();
     DATASET

@@ -320,9 +320,9 @@ fn train_dinov2(args: &TrainArgs) -> Result<()> {
         settings: &settings_value,
         report: &report,
         metrics: &metrics,
-        metric_notes: "For each ground-truth point of a test pair's first render, the patch of the second render with \
-                       the most similar feature (cosine, through the tracker's patch extractor) counts as right when \
-                       it lies within one patch, in rows and columns, of the patch that shows the point.",
+        metric_notes: "For each ground-truth point of a test pair's first render, the tracker's patch extractor finds \
+                       the patch of the second render with the most similar feature (cosine). The match counts as \
+                       right when it lies within one patch, in rows and columns, of the patch that shows the point.",
         limits: &limits,
         machine: &machine_description(),
     }

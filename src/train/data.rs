@@ -128,7 +128,7 @@ impl Dataset {
         let mut order: Vec<&str> = Vec::new();
         let mut groups: HashMap<&str, Vec<&CropRecord>> = HashMap::new();
         for crop in &self.crops {
-            // A group's candidates come from every split of its render: a test render holds
+            // A group's candidates come from every split of its render: a test render contains
             // seen and held-out objects side by side.
             let entry = groups.entry(crop.group.as_str()).or_insert_with(|| {
                 order.push(crop.group.as_str());

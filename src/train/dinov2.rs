@@ -117,7 +117,7 @@ const LOCAL_CROP_SHARE: (f32, f32) = (0.3, 0.55);
 const BRIGHTNESS_RANGE: (f32, f32) = (0.7, 1.3);
 const CONTRAST_RANGE: (f32, f32) = (0.7, 1.3);
 
-/// The Hugging Face `config.json` of the sim DINOv2.
+/// Builds the Hugging Face `config.json` of the sim DINOv2.
 pub fn sim_config(architecture: &Dinov2Architecture) -> Config {
     Config {
         hidden_size: architecture.hidden_size,
@@ -172,7 +172,7 @@ fn photometric(image: &RgbImage, rng: &mut ChaCha8Rng) -> RgbImage {
     out
 }
 
-/// A random square crop of `image`, resized to `side` pixels.
+/// Cuts a random square crop of `image` and resizes it to `side` pixels.
 fn local_crop(image: &RgbImage, side: u32, rng: &mut ChaCha8Rng) -> RgbImage {
     let full = image.width().min(image.height());
     let crop = ((full as f32) * rng.random_range(LOCAL_CROP_SHARE.0..LOCAL_CROP_SHARE.1)).round() as u32;
@@ -366,8 +366,8 @@ pub fn train(
         let student_local = student.forward(&local_pixels)?.last_hidden_state.i((.., 0))?.contiguous()?.apply(&student_head)?;
 
         let class_targets = class_centre.targets(&teacher_out.class, settings.teacher_temperature)?;
-        // Views are ordered A0, B0, A1, B1, ...: the student's A view learns the teacher's B
-        // target and the other way round; every local crop learns both.
+        // Views are ordered A0, B0, A1, B1, and so on. The student's A view learns the
+        // teacher's B target and the other way round, and every local crop learns both.
         let batch = settings.batch_size;
         let swapped: Vec<u32> = (0..batch as u32).flat_map(|i| [2 * i + 1, 2 * i]).collect();
         let swapped = Tensor::from_vec(swapped, 2 * batch, &device)?;
@@ -417,8 +417,7 @@ pub fn train(
             Some(matching) => (loss + (matching * settings.matching_loss_weight)?)?,
             None => loss,
         };
-        let loss_value = f64::from(loss.to_scalar::<f32>()?);
-        let grad_norm = trainer.step(&loss, step)?;
+        let log = trainer.step(&loss, step)?;
 
         let progress = step as f64 / settings.steps.max(1) as f64;
         let momentum = FINAL_TEACHER_MOMENTUM
@@ -427,17 +426,12 @@ pub fn train(
         ema_update(&mut teacher_head, &head_vars, momentum)?;
         class_centre.update(&teacher_out.class)?;
         patch_centre.update(&teacher_out.patches)?;
-        losses.push(loss_value);
-        on_step(&StepLog {
-            step,
-            steps: settings.steps,
-            loss: loss_value,
-            grad_norm,
-        });
+        losses.push(log.loss);
+        on_step(&log);
     }
-    // NOTE: the student is saved. DINO and DINOv2 release their teachers' weights; here the
-    // teacher is an EMA at momentum near one over the last steps, and whether it would score
-    // better on the correspondence test is not measured.
+    // NOTE: the student is saved, whereas DINO and DINOv2 release their teachers' weights.
+    // Here the teacher is an EMA at momentum near one, and whether it scores better on the
+    // correspondence test is not measured.
     vars.save(&out.join("model.safetensors"))?;
     Ok(TrainReport::new(losses, started.elapsed(), vars.parameter_count()))
 }

@@ -4,6 +4,8 @@ use candle_core::backprop::GradStore;
 use candle_core::{Result, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 
+use super::StepLog;
+
 /// Optimiser settings shared by both trainers.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct OptimSettings {
@@ -51,15 +53,21 @@ impl Trainer {
         })
     }
 
-    /// Back-propagates `loss`, clips the gradients and takes step `step`. Returns the global
-    /// gradient norm before clipping.
-    pub fn step(&mut self, loss: &Tensor, step: usize) -> Result<f64> {
+    /// Back-propagates `loss`, clips the gradients and takes step `step`. Returns the loss
+    /// and the global gradient norm before clipping.
+    pub fn step(&mut self, loss: &Tensor, step: usize) -> Result<StepLog> {
+        let loss_value = f64::from(loss.to_scalar::<f32>()?);
         let mut grads = loss.backward()?;
-        let norm = clip_grad_norm(&mut grads, &self.vars, self.settings.max_grad_norm)?;
+        let grad_norm = clip_grad_norm(&mut grads, &self.vars, self.settings.max_grad_norm)?;
         self.optimizer
             .set_learning_rate(learning_rate(&self.settings, step, self.total_steps));
         self.optimizer.step(&grads)?;
-        Ok(norm)
+        Ok(StepLog {
+            step,
+            steps: self.total_steps,
+            loss: loss_value,
+            grad_norm,
+        })
     }
 }
 

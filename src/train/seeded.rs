@@ -3,7 +3,7 @@
 //! candle's `VarMap` draws initial values from an unseeded generator. [`SeededVars`] is a
 //! `VarBuilder` backend that draws each tensor from its own ChaCha stream, keyed by the run's
 //! seed and the tensor's Hugging Face name, so a seed gives the same weights whatever the
-//! order in which the model asks for them.
+//! order in which the model requests them.
 
 use candle_core::{DType, Device, Result, Shape, Tensor, Var};
 use candle_nn::var_builder::SimpleBackend;
@@ -19,11 +19,12 @@ pub const DINOV2_INIT_STD: f64 = 0.02;
 
 /// SigLIP's initial `logit_scale`: ln(10), a temperature of 10.
 pub const SIGLIP_INIT_LOGIT_SCALE: f64 = std::f64::consts::LN_10;
-/// SigLIP's initial `logit_bias` before a trainer sets its own (see
-/// [`crate::train::siglip::initial_logit_bias`]): the paper's value for its 32k batches.
+/// Initial SigLIP `logit_bias` before a trainer sets its own (see
+/// [`crate::train::siglip::initial_logit_bias`]). In batches of 32k pairs almost every pair is
+/// a non-match, and -10 starts those at a match probability near zero.
 pub const SIGLIP_INIT_LOGIT_BIAS: f64 = -10.0;
 
-/// How a model family initialises its weights, after transformers' `_init_weights`.
+/// Weight initialisation of a model family, after transformers' `_init_weights`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InitScheme {
     /// SigLIP: Xavier-uniform projections, embeddings and the pooling probe normal with
@@ -57,12 +58,12 @@ impl SeededVars {
         }
     }
 
-    /// A builder whose tensors become trainable variables of this map.
+    /// Returns a builder whose tensors become trainable variables of this map.
     pub fn var_builder(&self, device: &Device) -> VarBuilder<'static> {
         VarBuilder::from_backend(Box::new(self.clone()), DType::F32, device.clone())
     }
 
-    /// Every variable, sorted by name so that optimiser state lines up across runs.
+    /// Returns every variable, sorted by name so that optimiser state lines up across runs.
     pub fn sorted(&self) -> Vec<(String, Var)> {
         let data = self.vars.data().lock().expect("variable map lock poisoned");
         let mut vars: Vec<_> = data.iter().map(|(name, var)| (name.clone(), var.clone())).collect();
@@ -128,7 +129,7 @@ impl SeededVars {
 
 /// The distribution a tensor starts from, by its Hugging Face name and shape. In both schemes
 /// biases and DINOv2's unused mask token start at zero, layer-norm scales (hinted as ones)
-/// and layer-scale factors at one, and the SigLIP logit scale and bias at the paper's values.
+/// and layer-scale factors at one, and the SigLIP logit scale and bias at ln(10) and -10.
 /// candle's own hints for the rest are replaced: its Kaiming default is not what either model
 /// uses, and a plain `get` hints zeros, which would leave probes and position embeddings dead.
 fn initial_distribution(scheme: InitScheme, name: &str, shape: &Shape, hint: Init) -> Init {

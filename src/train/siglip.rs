@@ -81,15 +81,15 @@ impl Default for SiglipTrainSettings {
     }
 }
 
-/// Relative change of the crop's side length, drawn uniformly, so that training sees crops as
-/// loose or tight as the depth proposals at inference give.
+/// Range of the relative change of the crop's side length, drawn uniformly, so that training
+/// crops are as loose or tight as the crops of depth proposals at inference.
 const CROP_SCALE_RANGE: (f32, f32) = (0.85, 1.25);
 /// Largest shift of the crop centre, as a share of the box side.
 const CROP_SHIFT_SHARE: f32 = 0.1;
 /// Brightness factor range applied to every channel alike, which keeps hues (colour words).
 const BRIGHTNESS_RANGE: (f32, f32) = (0.8, 1.2);
 
-/// A Hugging Face SigLIP `config.json` for `architecture` and a vocabulary of `vocab_size` ids.
+/// Builds the Hugging Face SigLIP `config.json` for `architecture` and a vocabulary of `vocab_size` ids.
 pub fn sim_config(architecture: &SiglipArchitecture, vocab_size: usize) -> Config {
     let a = architecture;
     Config {
@@ -133,10 +133,8 @@ fn write_model_files(out: &Path, config: &Config, words: &[String]) -> Result<()
 }
 
 /// Starting `logit_bias` for batches of `batch_size`: the log-odds of a random pair being a
-/// match when each crop has one matching caption. The SigLIP paper's -10 suits its 32k
-/// batches; at a batch of 96, AdamW would need thousands of steps of about the learning
-/// rate each to move the bias from -10 to the -4.5 that the label balance calls for, and the
-/// loss would sit on that plateau.
+/// match when each crop has one matching caption. A start at -10 suits batches of 32k pairs. At a batch of 96, AdamW moves the bias by about the learning rate per step,
+/// so reaching the -4.5 that the label balance calls for would take thousands of steps.
 pub fn initial_logit_bias(batch_size: usize) -> f64 {
     -((batch_size.max(2) - 1) as f64).ln()
 }
@@ -231,15 +229,9 @@ pub fn train(
         let input_ids = tokenizer.encode_tensor(&caption_refs, &device)?;
         let output = model.forward(&pixel_values, &input_ids)?;
         let loss = sigmoid_loss(&output.logits_per_image, &labels)?;
-        let loss_value = f64::from(loss.to_scalar::<f32>()?);
-        let grad_norm = trainer.step(&loss, step)?;
-        losses.push(loss_value);
-        on_step(&StepLog {
-            step,
-            steps: settings.steps,
-            loss: loss_value,
-            grad_norm,
-        });
+        let log = trainer.step(&loss, step)?;
+        losses.push(log.loss);
+        on_step(&log);
     }
     vars.save(&out.join("model.safetensors"))?;
     Ok(TrainReport::new(losses, started.elapsed(), vars.parameter_count()))

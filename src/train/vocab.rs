@@ -20,7 +20,7 @@ pub const UNK_ID: u32 = 2;
 /// vocabulary gets so the shipped templates never hit the unknown token.
 const TEMPLATE_WORDS: [&str; 3] = ["a", "photo", "of"];
 
-/// The sorted word list of a vocabulary built from caption words.
+/// Builds the sorted word list of a vocabulary from caption words.
 pub fn vocabulary<'a>(caption_words: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let words: BTreeSet<String> = caption_words
         .into_iter()
@@ -36,7 +36,7 @@ pub fn vocab_size(words: &[String]) -> usize {
     words.len() + 3
 }
 
-/// The `tokenizer.json` document for `words`.
+/// Builds the `tokenizer.json` document for `words`.
 pub fn tokenizer_json(words: &[String]) -> Value {
     let mut vocab = serde_json::Map::new();
     for (token, id) in [(PAD_TOKEN, PAD_ID), (EOS_TOKEN, EOS_ID), (UNK_TOKEN, UNK_ID)] {
