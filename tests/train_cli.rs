@@ -100,3 +100,14 @@ fn training_refuses_a_non_empty_out() {
     assert!(stderr.contains("--force"), "the error names the fix: {stderr}");
     assert!(dir.path().join("keep.txt").is_file());
 }
+
+#[test]
+fn training_rejects_zero_batch_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = pickloop(&[
+        "train", "dinov2", "--data", dataset().to_str().unwrap(), "--out", dir.path().to_str().unwrap(), "--batch-size", "0",
+    ]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--batch-size 0"), "the error names the value: {stderr}");
+}

@@ -73,13 +73,15 @@ pub struct EvalArgs {
 impl TrainArgs {
     /// Applies the step, batch and learning-rate options to a trainer's defaults. Warm-up is
     /// capped at a fifth of the steps so that short runs still reach the peak rate.
-    fn apply(&self, steps: &mut usize, batch_size: &mut usize, optim: &mut OptimSettings) {
+    fn apply(&self, steps: &mut usize, batch_size: &mut usize, optim: &mut OptimSettings) -> Result<()> {
+        ensure!(self.batch_size != Some(0), "--batch-size 0 is invalid; pass at least 1, e.g. --batch-size 16");
         *steps = self.steps.unwrap_or(*steps);
         *batch_size = self.batch_size.unwrap_or(*batch_size);
         if let Some(rate) = self.learning_rate {
             optim.peak_learning_rate = rate;
         }
         optim.warmup_steps = optim.warmup_steps.min(*steps / 5).max(1);
+        Ok(())
     }
 }
 
@@ -169,7 +171,7 @@ fn train_siglip(args: &TrainArgs) -> Result<()> {
         seed: args.seed,
         ..Default::default()
     };
-    args.apply(&mut settings.steps, &mut settings.batch_size, &mut settings.optim);
+    args.apply(&mut settings.steps, &mut settings.batch_size, &mut settings.optim)?;
     let report = with_progress("siglip", settings.steps, |on_step| siglip::train(&dataset, &args.out, &settings, on_step))?;
     let command = command_line();
     write_json(&args.out.join("training.json"), &json!({"command": command, "settings": settings, "report": report}))?;
@@ -259,7 +261,7 @@ fn train_dinov2(args: &TrainArgs) -> Result<()> {
         seed: args.seed,
         ..Default::default()
     };
-    args.apply(&mut settings.steps, &mut settings.batch_size, &mut settings.optim);
+    args.apply(&mut settings.steps, &mut settings.batch_size, &mut settings.optim)?;
     let report = with_progress("dinov2", settings.steps, |on_step| dinov2::train(&dataset, &args.out, &settings, on_step))?;
     let command = command_line();
     write_json(&args.out.join("training.json"), &json!({"command": command, "settings": settings, "report": report}))?;
