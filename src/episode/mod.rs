@@ -9,6 +9,6 @@ mod trace;
 pub mod visuals;
 
 pub use grade::{FailureKind, Outcome};
-pub use record::{EvidenceRow, EvidenceWriter};
+pub use record::{EvidenceRow, EvidenceWriter, SweepTag};
 pub use run::{CaptureRequest, EpisodeRun, EpisodeSpec};
 pub use session::SceneSession;

@@ -40,6 +40,29 @@ pub struct EvidenceRow {
     pub rates: RatesRecord,
     pub sim_time_s: f32,
     pub wall_time_s: f32,
+    /// The sweep job this episode ran for; absent in rows written by `run`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<SweepTag>,
+}
+
+/// Where a sweep episode sits in its sweep. Reports group rows by these fields, `--resume`
+/// skips the jobs whose rows exist, and `compare` pairs rows of two sweeps by scene, perturbation
+/// and seed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepTag {
+    /// The sweep file's `name`.
+    pub sweep: String,
+    /// Identity of the job: 16 hex digits of SHA-256 over the base scene's hash, the
+    /// perturbations, the seed and the perception entry. Equal keys mean the same episode.
+    pub job: String,
+    /// Label of the sweep file's perception entry, e.g. `siglip+dinov2` or `oracle`.
+    pub perception_label: String,
+    /// True for reference perceptions (oracle, random) that `--min-success` gates skip.
+    pub baseline: bool,
+    /// The swept axis (`base` for the unperturbed scene) and its magnitude in the axis's unit.
+    pub axis: String,
+    pub magnitude: f64,
+    pub unit: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

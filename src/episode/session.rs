@@ -173,6 +173,7 @@ impl SceneSession {
             },
             sim_time_s: 0.0,
             wall_time_s,
+            sweep: None,
         }
     }
 }

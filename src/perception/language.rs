@@ -132,6 +132,7 @@ impl SelectTrack {
             candidates,
             chosen: Some(index),
             events: Vec::new(),
+            heat: None,
         })
     }
 }
@@ -177,6 +178,7 @@ impl SensorPerception for SelectTrack {
             self.lost = false;
             return Ok(Decision {
                 estimate: Some(estimate),
+                heat: Some(update.heat),
                 ..Decision::default()
             });
         };
@@ -193,6 +195,7 @@ impl SensorPerception for SelectTrack {
                 Ok(Decision {
                     estimate: self.held,
                     events,
+                    heat: Some(update.heat),
                     ..Decision::default()
                 })
             }
@@ -201,6 +204,7 @@ impl SensorPerception for SelectTrack {
                 self.tracker = None;
                 let mut decision = self.select(observation, Some(&grid))?;
                 decision.events.push(event(EventKind::Lost, reason_text.clone()));
+                decision.heat = Some(update.heat);
                 if decision.chosen.is_some() {
                     decision.events.push(event(EventKind::Select, format!("reselected after {reason_text}")));
                 }

@@ -71,6 +71,9 @@ pub struct Decision {
     pub chosen: Option<usize>,
     /// Selections and losses of the target at this step.
     pub events: Vec<PerceptionEvent>,
+    /// The tracker's match scores on tracking steps, for overlays; not recorded in rows.
+    #[serde(skip)]
+    pub heat: Option<track::HeatMap>,
 }
 
 /// Kind of a [`PerceptionEvent`].

@@ -33,6 +33,7 @@ impl PrivilegedPerception for Oracle {
             candidates,
             chosen: Some(chosen),
             events: Vec::new(),
+            heat: None,
         })
     }
 }

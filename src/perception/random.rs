@@ -73,6 +73,7 @@ impl SensorPerception for RandomProposal {
             candidates,
             chosen: Some(chosen),
             events: Vec::new(),
+            heat: None,
         })
     }
 }

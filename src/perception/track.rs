@@ -147,8 +147,20 @@ impl LossReason {
     }
 }
 
+/// Per-cell match scores of one tracking step, for overlays: how much each patch of the frame
+/// looks like the template. Cells outside the search window or on the robot are `None`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeatMap {
+    pub rows: usize,
+    pub cols: usize,
+    /// Width and height of one cell in frame pixels.
+    pub cell_px: [f32; 2],
+    /// `rows * cols` scores, row-major; cosine-based, so in -1..=1.
+    pub scores: Vec<Option<f32>>,
+}
+
 /// The tracker's result for one frame.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TrackUpdate {
     /// Similarity-weighted centroid of the matched region, continuous pixel coordinates.
     pub pixel: [f32; 2],
@@ -157,6 +169,8 @@ pub struct TrackUpdate {
     /// World position of the match; `None` when lost.
     pub position: Option<Vec3>,
     pub lost: Option<LossReason>,
+    /// The scores the match was found in.
+    pub heat: HeatMap,
 }
 
 /// Follows one object through frames by its patch template.
@@ -218,8 +232,14 @@ impl Tracker {
                 peak = Some(cell);
             }
         }
+        let heat = HeatMap {
+            rows: grid.rows,
+            cols: grid.cols,
+            cell_px: grid.cell_px,
+            scores: similarity.iter().map(|&s| s.is_finite().then_some(s)).collect(),
+        };
         let Some(peak) = peak else {
-            return self.lost(0.0, LossReason::LowConfidence);
+            return self.lost(0.0, LossReason::LowConfidence, heat);
         };
 
         let peak_centre = grid.cell_centre(peak);
@@ -237,15 +257,15 @@ impl Tracker {
         }
         let count = region.len();
         if count == 0 {
-            return self.lost(similarity[peak].max(0.0), LossReason::LowConfidence);
+            return self.lost(similarity[peak].max(0.0), LossReason::LowConfidence, heat);
         }
         let confidence = weight / count as f32;
         let pixel = [sum_u / weight, sum_v / weight];
         if confidence < self.settings.loss_threshold {
-            return self.lost(confidence, LossReason::LowConfidence);
+            return self.lost(confidence, LossReason::LowConfidence, heat);
         }
         let Some(position) = lift_region(observation, grid, &region, self.settings.front_share) else {
-            return self.lost(confidence, LossReason::NoValidDepth);
+            return self.lost(confidence, LossReason::NoValidDepth, heat);
         };
         self.last_pixel = pixel;
         TrackUpdate {
@@ -253,6 +273,7 @@ impl Tracker {
             confidence,
             position: Some(position),
             lost: None,
+            heat,
         }
     }
 
@@ -266,12 +287,13 @@ impl Tracker {
         scores[..top].iter().sum::<f32>() / top as f32
     }
 
-    fn lost(&self, confidence: f32, reason: LossReason) -> TrackUpdate {
+    fn lost(&self, confidence: f32, reason: LossReason, heat: HeatMap) -> TrackUpdate {
         TrackUpdate {
             pixel: self.last_pixel,
             confidence,
             position: None,
             lost: Some(reason),
+            heat,
         }
     }
 }
