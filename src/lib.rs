@@ -10,6 +10,8 @@ pub mod dataset;
 pub mod episode;
 pub mod perception;
 pub mod observe;
+pub mod perturb;
+pub mod report;
 pub mod scene;
 pub mod sim;
 pub mod train;

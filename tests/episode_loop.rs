@@ -32,6 +32,8 @@ fn run_many(scene: &str, perception: &str) -> Vec<EvidenceRow> {
                 seed: base_seed + episode,
                 perception: PerceptionConfig::named(perception),
                 save_frames: None,
+                frame_effects: Default::default(),
+                record_frames: false,
             })
         })
         .collect()
@@ -97,6 +99,8 @@ fn episodes_are_deterministic() {
             seed: 77,
             perception: PerceptionConfig::named(perception),
             save_frames: None,
+            frame_effects: Default::default(),
+            record_frames: false,
         };
         let mut first = session.run(&spec);
         let mut second = session.run(&spec);
@@ -117,6 +121,8 @@ fn evidence_row_names_decision() {
         seed: 5,
         perception: PerceptionConfig::named("oracle"),
         save_frames: None,
+        frame_effects: Default::default(),
+        record_frames: false,
     });
     assert_eq!(row.episode, 3);
     assert_eq!(row.seed, 5);

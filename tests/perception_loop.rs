@@ -47,6 +47,8 @@ fn run_one(session: &mut SceneSession, config: &PerceptionConfig, seed: u64) -> 
         seed,
         perception: config.clone(),
         save_frames: None,
+        frame_effects: Default::default(),
+        record_frames: false,
     })
 }
 

@@ -101,6 +101,8 @@ fn first_frame() -> (Frame, Layout, String) {
         seed: scene.seed,
         perception: PerceptionConfig::named("oracle"),
         save_frames: None,
+        frame_effects: Default::default(),
+        record_frames: false,
     };
     let run = EpisodeRun::new(&scene, &session.arm, session.rates, spec).unwrap();
     let request = CaptureRequest {

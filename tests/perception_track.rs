@@ -52,6 +52,8 @@ impl Rig {
             seed: scene.seed,
             perception: PerceptionConfig::named("oracle"),
             save_frames: None,
+            frame_effects: Default::default(),
+            record_frames: false,
         };
         let run = EpisodeRun::new(scene, &session.arm, session.rates, spec).unwrap();
         let layout = Layout::sample(scene, scene.seed);

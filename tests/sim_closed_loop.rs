@@ -33,6 +33,8 @@ fn successes(scene: &str, perception: &PerceptionConfig) -> (usize, Vec<String>)
             seed: first_seed + episode,
             perception: perception.clone(),
             save_frames: None,
+            frame_effects: Default::default(),
+            record_frames: false,
         });
         count += usize::from(row.outcome.success);
         outcomes.push(format!("seed {}: {:?} {}", first_seed + episode, row.outcome.failure, row.outcome.detail));

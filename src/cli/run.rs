@@ -83,6 +83,8 @@ pub fn run(args: &RunArgs, assets: &Path) -> anyhow::Result<ExitCode> {
                 seed: base_seed + episode,
                 perception: perception.clone(),
                 save_frames: args.save_frames.clone(),
+                frame_effects: Default::default(),
+                record_frames: false,
             };
             let row = session.run(&spec);
             writer.append(&row)?;

@@ -85,6 +85,8 @@ pub fn watch(args: &WatchArgs, assets: &Path) -> anyhow::Result<ExitCode> {
         seed: args.seed.unwrap_or(loaded.scene.seed),
         perception: perception.clone(),
         save_frames: None,
+        frame_effects: Default::default(),
+        record_frames: false,
     };
     let session = SceneSession::new(loaded, arm, rates, assets)
         .with_context(|| format!("cannot prepare scene {}", args.scene.display()))?;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use bevy::math::Vec3;
 
+use super::frames::RecordedFrame;
 use super::grade::{ControllerVerdict, Grader, Outcome, StepState};
 use super::record::{DecisionRecord, TimedEvent};
 use super::trace::{decision_record, EpisodeTrace};
@@ -15,6 +16,7 @@ use crate::act::kinematics::base_pose;
 use crate::observe::frame::ROBOT_ID_BASE;
 use crate::observe::render::BodyPose;
 use crate::observe::{camera, CameraModel, Frame, Intrinsics};
+use crate::perturb::FrameEffects;
 use crate::perception::{self, GroundTruth, Observation, PerceptionConfig, Perceiver, PerceiverKind};
 use crate::scene::{Layout, Rates, Scene};
 use crate::sim::SimWorld;
@@ -31,6 +33,11 @@ pub struct EpisodeSpec {
     pub perception: PerceptionConfig,
     /// Directory for every perception frame as PNG, if requested.
     pub save_frames: Option<PathBuf>,
+    /// Sensor perturbations applied to each frame before perception sees it.
+    pub frame_effects: FrameEffects,
+    /// Keep every perception frame with its decision in [`EpisodeRun::frames`], for the failure
+    /// gallery and flip pairs.
+    pub record_frames: bool,
 }
 
 /// A frame the loop needs before it may step on: the view camera at the current step.
@@ -65,6 +72,8 @@ pub struct EpisodeRun {
     frame_supplied_for: Option<u64>,
     outcome: Option<Outcome>,
     pub(super) trace: EpisodeTrace,
+    /// Every perception frame with its decision, when the spec requests recording.
+    pub frames: Vec<RecordedFrame>,
 }
 
 impl EpisodeRun {
@@ -107,6 +116,7 @@ impl EpisodeRun {
             frame_supplied_for: None,
             outcome: None,
             trace,
+            frames: Vec::new(),
         })
     }
 
@@ -207,6 +217,20 @@ impl EpisodeRun {
             }
         };
         self.estimate = decision.estimate;
+        if self.spec.record_frames {
+            let record = decision_record(&decision, frame, &self.object_ids);
+            self.frames.push(RecordedFrame {
+                step: frame.step,
+                time_s: frame.time_s,
+                rgb: frame.rgb.clone(),
+                candidates: record.candidates,
+                chosen: record.chosen,
+                heat: decision.heat.clone(),
+                confidence: decision.estimate.map_or(0.0, |e| e.confidence),
+                events: decision.events.clone(),
+                phase: self.controller.phase(),
+            });
+        }
         for event in &decision.events {
             self.trace.events.push(TimedEvent {
                 step: frame.step,

@@ -84,7 +84,8 @@ impl SceneSession {
     /// camera, saves the frame when the spec requests frames, and hands it to perception.
     pub fn step(&mut self, run: &mut EpisodeRun) -> anyhow::Result<()> {
         if let Some(request) = run.pending_capture(&self.loaded.scene) {
-            let frame = self.capture(&request)?;
+            let mut frame = self.capture(&request)?;
+            run.spec.frame_effects.apply(&mut frame, run.spec.seed);
             if let Some(dir) = &run.spec.save_frames {
                 let stem = format!("{}_ep{:04}_step{:06}", self.loaded.scene.name, run.spec.episode, request.step);
                 frame

@@ -24,6 +24,8 @@ fn driver_app() -> App {
         seed: 1000,
         perception: crate::perception::PerceptionConfig::named("oracle"),
         save_frames: None,
+        frame_effects: Default::default(),
+        record_frames: false,
     };
     let driver = EpisodeDriver::new(session, spec).expect("the episode starts");
 

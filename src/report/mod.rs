@@ -1,0 +1,3 @@
+//! Reports over evidence rows: tables, plots, gates and comparisons.
+
+pub mod font;
