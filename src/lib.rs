@@ -14,4 +14,5 @@ pub mod perturb;
 pub mod report;
 pub mod scene;
 pub mod sim;
+pub mod sweep;
 pub mod train;

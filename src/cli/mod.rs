@@ -4,10 +4,12 @@ mod bench;
 mod check;
 mod dataset;
 mod embed;
+mod flip;
 mod perception;
 mod rates;
 mod run;
 mod summary;
+mod sweep;
 mod train;
 mod watch;
 
@@ -62,6 +64,14 @@ pub enum Command {
     /// Measure a SigLIP or DINOv2 checkpoint on a dataset's test split.
     #[command(subcommand)]
     Eval(train::EvalCommand),
+    /// Run a sweep file: scenes x perturbations x magnitudes x seeds x perceptions.
+    Sweep(sweep::SweepArgs),
+    /// Find the smallest perturbation along one axis that changes the chosen object or makes
+    /// the tracker lose it, and write that counterfactual pair.
+    Flip(flip::FlipArgs),
+    /// Runs sweep jobs read from standard input (started by `sweep`).
+    #[command(hide = true)]
+    SweepWorker(sweep::WorkerArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,5 +110,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Dataset(args) => dataset::run_dataset(&args, &cli.assets),
         Command::Train(command) => train::train(&command).map(|()| ExitCode::SUCCESS),
         Command::Eval(command) => train::eval(&command).map(|()| ExitCode::SUCCESS),
+        Command::Sweep(args) => sweep::run_sweep(&args, &cli.assets, cli.verbose),
+        Command::Flip(args) => flip::run_flip(&args, &cli.assets),
+        Command::SweepWorker(args) => sweep::run_worker(&args, &cli.assets),
     }
 }

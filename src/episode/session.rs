@@ -7,6 +7,7 @@ use anyhow::Context;
 use tracing::warn;
 
 use super::record::{CameraView, EvidenceRow, PerceptionRef, RatesRecord, SceneRef};
+use super::frames::RecordedFrame;
 use super::run::{CaptureRequest, EpisodeRun, EpisodeSpec};
 use super::visuals::episode_bodies;
 use crate::act::arm::ArmModel;
@@ -58,19 +59,26 @@ impl SceneSession {
     /// Runs one episode to its outcome. An error inside the episode becomes an `error`
     /// outcome in the returned row, so every started episode is recorded.
     pub fn run(&mut self, spec: &EpisodeSpec) -> EvidenceRow {
+        self.run_recorded(spec).0
+    }
+
+    /// [`run`](Self::run) that also returns the frames the episode recorded (none unless
+    /// `spec.record_frames`).
+    pub fn run_recorded(&mut self, spec: &EpisodeSpec) -> (EvidenceRow, Vec<RecordedFrame>) {
         let started = Instant::now();
         let mut run = match EpisodeRun::new(&self.loaded.scene, &self.arm, self.rates, spec.clone()) {
             Ok(run) => run,
             Err(error) => {
                 warn!(episode = spec.episode, seed = spec.seed, "episode could not start: {error:#}");
-                return self.unstarted_row(spec, &error, started.elapsed().as_secs_f32());
+                return (self.unstarted_row(spec, &error, started.elapsed().as_secs_f32()), Vec::new());
             }
         };
         if let Err(error) = self.drive(&mut run) {
             warn!(episode = spec.episode, seed = spec.seed, "episode failed: {error:#}");
             run.fail(&error);
         }
-        self.evidence_row(&run, started.elapsed().as_secs_f32())
+        let row = self.evidence_row(&run, started.elapsed().as_secs_f32());
+        (row, std::mem::take(&mut run.frames))
     }
 
     fn drive(&mut self, run: &mut EpisodeRun) -> anyhow::Result<()> {

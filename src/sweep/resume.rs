@@ -1,0 +1,76 @@
+//! Finished jobs of an earlier, possibly interrupted run of the same sweep.
+//!
+//! Rows are appended and flushed one line at a time, so a run killed at any point (kill -9
+//! included) leaves every finished row intact and at most one torn line at the end. Reading
+//! cuts that line off the file, so the next append starts on a fresh line.
+
+use std::collections::BTreeMap;
+use std::fs::OpenOptions;
+use std::path::Path;
+
+use anyhow::Context;
+use tracing::warn;
+
+use crate::episode::{EvidenceRow, FailureKind};
+
+/// Rows of one sweep already in an evidence file, by job key.
+#[derive(Debug, Default)]
+pub struct Finished {
+    pub rows: BTreeMap<String, EvidenceRow>,
+    /// Bytes of a torn final line that were cut off.
+    pub torn_bytes: u64,
+}
+
+impl Finished {
+    /// Whether `key` needs no new run: it has a row, and that row is not an `error` when
+    /// errors are to be retried.
+    pub fn is_done(&self, key: &str, retry_errors: bool) -> bool {
+        self.rows
+            .get(key)
+            .is_some_and(|row| !(retry_errors && row.outcome.failure == Some(FailureKind::Error)))
+    }
+}
+
+/// Reads the rows of sweep `sweep` from `path` and cuts a torn final line off the file. A
+/// missing file has no rows. Rows of other sweeps and of `pickloop run` are kept in the file
+/// and ignored here; for a key with several rows, the last one counts.
+pub fn read_finished(path: &Path, sweep: &str) -> anyhow::Result<Finished> {
+    let mut finished = Finished::default();
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(finished),
+        Err(error) => return Err(error).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |end| end + 1);
+    if complete < bytes.len() {
+        finished.torn_bytes = (bytes.len() - complete) as u64;
+        warn!(
+            file = %path.display(),
+            bytes = finished.torn_bytes,
+            "the last line of the evidence file is incomplete (the run was interrupted while writing it); cutting it off"
+        );
+        let file = OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(|| format!("cannot open {} to cut off its torn last line", path.display()))?;
+        file.set_len(complete as u64)
+            .with_context(|| format!("cannot cut the torn last line off {}", path.display()))?;
+    }
+    let text = String::from_utf8_lossy(&bytes[..complete]);
+    for (number, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let row: EvidenceRow = serde_json::from_str(line).with_context(|| {
+            format!(
+                "line {} of {} is not an evidence row; move the file away or pass another --out",
+                number + 1,
+                path.display()
+            )
+        })?;
+        if let Some(tag) = row.sweep.as_ref().filter(|tag| tag.sweep == sweep) {
+            finished.rows.insert(tag.job.clone(), row);
+        }
+    }
+    Ok(finished)
+}
