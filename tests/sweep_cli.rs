@@ -84,7 +84,8 @@ fn sweep_records_every_job_and_faults_as_errors() {
     let panicked = by_index(1);
     assert_eq!(panicked["outcome"]["failure"], "error");
     let detail = panicked["outcome"]["detail"].as_str().unwrap();
-    assert!(detail.contains("worker") && detail.contains("fault injected"), "panic detail: {detail}");
+    assert!(detail.contains("worker"), "panic detail: {detail}");
+    assert!(detail.contains("fault injected"), "panic detail: {detail}");
     let hung = by_index(4);
     assert_eq!(hung["outcome"]["failure"], "error");
     let detail = hung["outcome"]["detail"].as_str().unwrap();

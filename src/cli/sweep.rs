@@ -116,7 +116,7 @@ fn worker_command(assets: &Path, out: &Path, verbose: u8) -> anyhow::Result<Work
     }
     args.extend(["sweep-worker".into(), "--out".into(), out.into()]);
     // Every worker starts renderers; Bevy's warning about the software adapter would repeat
-    // for each, so workers keep to errors from Bevy unless RUST_LOG says otherwise.
+    // for each, so workers log only Bevy's errors unless RUST_LOG sets a filter.
     let mut envs = Vec::new();
     if verbose == 0 && std::env::var_os("RUST_LOG").is_none() {
         envs.push(("RUST_LOG".into(), WORKER_LOG_FILTER.into()));

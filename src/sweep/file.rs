@@ -11,7 +11,7 @@ use crate::perception::language::LossPolicy;
 use crate::perception::PERCEPTION_NAMES;
 use crate::perturb::{Axis, Perturbation};
 
-/// Longest an episode may run in wall-clock seconds before its worker is killed, by default.
+/// Default maximum wall-clock time of one episode, seconds; past it the worker is killed.
 pub const DEFAULT_EPISODE_TIMEOUT_S: f64 = 600.0;
 
 /// One sweep file, deserialised from RON.

@@ -3,7 +3,7 @@
 //!
 //! A decision "flips" when the object under the chosen candidate differs from the
 //! unperturbed episode's, or when the tracker loses the target and did not before. Bisection
-//! assumes that once a magnitude flips the decision, larger ones do too; where that does not
+//! assumes that once a magnitude flips the decision, larger ones do too. Where that does not
 //! hold, the pair found is still a real flip between two tested magnitudes, but not
 //! necessarily the smallest.
 
@@ -22,7 +22,7 @@ use crate::scene::LoadedScene;
 /// Most episodes one search runs, base and maximum included.
 pub const MAX_PROBES: usize = 24;
 
-/// What to search.
+/// Parameters of one flip search.
 pub struct FlipSearch<'a> {
     pub scene: &'a LoadedScene,
     pub arm: &'a ArmModel,
@@ -53,7 +53,7 @@ impl Probe {
         self.row.perception_events.iter().any(|e| e.event.kind == EventKind::Lost)
     }
 
-    /// The recorded frame of the decision step, if perception decided at all.
+    /// Returns the recorded frame of the decision step, if perception decided at all.
     pub fn decision_frame(&self) -> Option<&RecordedFrame> {
         let step = self.row.decision.as_ref()?.step;
         self.frames.iter().find(|frame| frame.step == step)
@@ -65,7 +65,7 @@ pub struct FlipResult {
     pub base: Probe,
     pub before: Probe,
     pub after: Option<Probe>,
-    /// Why `after` counts as flipped, in words.
+    /// Reason why `after` counts as flipped, in words.
     pub reason: Option<String>,
     /// Every magnitude tried, in order, with whether it flipped.
     pub tried: Vec<(f64, bool)>,

@@ -33,7 +33,7 @@ pub use worker::SceneLoader;
 /// Name of the plan summary a sweep writes next to its evidence.
 pub const PLAN_FILE: &str = "sweep.json";
 
-/// What `pickloop sweep` was asked to do.
+/// Settings of one `pickloop sweep` run.
 #[derive(Debug, Clone)]
 pub struct SweepOptions {
     pub file: PathBuf,
@@ -44,7 +44,7 @@ pub struct SweepOptions {
     pub shard: Shard,
     /// Overrides the file's `episode_timeout_s`.
     pub episode_timeout_s: Option<f64>,
-    /// Turns the failure gallery off whatever the file says.
+    /// Turns the failure gallery off, whatever the file sets.
     pub no_gallery: bool,
 }
 
@@ -123,7 +123,7 @@ pub fn run(
         .count();
     if done > 0 && !options.resume {
         bail!(
-            "{} already holds {done} of the {} episodes of sweep {:?} (shard {}); pass --resume to run only the missing ones, or pass another --out",
+            "{} already holds {done} of the {} episodes of sweep {:?} (shard {}); pass --resume to run only the missing ones, or choose another --out",
             evidence.display(),
             shard_jobs.len(),
             prepared.file.name,

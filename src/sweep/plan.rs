@@ -1,4 +1,4 @@
-//! The sweep plan: every episode a sweep file asks for, as jobs in a fixed order with stable
+//! The sweep plan: every episode a sweep file requests, as jobs in a fixed order with stable
 //! keys, and the share of them that one shard runs.
 
 use std::fmt;

@@ -32,7 +32,7 @@ pub struct WorkerCommand {
     pub envs: Vec<(OsString, OsString)>,
 }
 
-/// Why a job has no row from its worker.
+/// Cause of a job ending without a row from its worker.
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobFailure {
     /// The worker ran past the job's wall-clock limit and was killed.
@@ -54,7 +54,7 @@ impl JobFailure {
     }
 }
 
-/// What a finished job produced.
+/// Result of a finished job.
 pub enum Finished {
     Row(EvidenceRow),
     Failed(Job, JobFailure, Duration),

@@ -22,8 +22,8 @@ pub struct Finished {
 }
 
 impl Finished {
-    /// Whether `key` needs no new run: it has a row, and that row is not an `error` when
-    /// errors are to be retried.
+    /// Returns true when `key` needs no new run: it has a row, and that row is not an `error`
+    /// while errors are retried.
     pub fn is_done(&self, key: &str, retry_errors: bool) -> bool {
         self.rows
             .get(key)

@@ -19,6 +19,7 @@ use super::rows::error_row;
 use crate::act::arm::ArmModel;
 use crate::episode::{EpisodeSpec, EvidenceRow, RecordedFrame, SceneSession};
 use crate::perception::PerceptionConfig;
+use crate::perturb::Perturbed;
 use crate::scene::LoadedScene;
 
 /// Loads and validates a base scene and the arm it names (the CLI's scene loading).
@@ -35,7 +36,7 @@ pub struct Reply {
     pub row: EvidenceRow,
 }
 
-/// Where the worker finds assets and writes galleries.
+/// Asset directory, output directory and scene loader of a worker.
 pub struct WorkerContext {
     pub assets: PathBuf,
     pub out_dir: PathBuf,
@@ -111,31 +112,8 @@ impl WorkerState {
     }
 
     fn try_run(&mut self, job: &Job, context: &WorkerContext) -> anyhow::Result<EvidenceRow> {
-        if !self.scenes.contains_key(&job.scene) {
-            let loaded = (context.load_scene)(&job.scene, &context.assets)?;
-            self.scenes.insert(job.scene.clone(), loaded);
-        }
-        let (base, arm) = &self.scenes[&job.scene];
-        anyhow::ensure!(
-            base.sha256 == job.scene_sha256,
-            "scene file {} changed since the sweep was planned (SHA-256 {} instead of {}); start the sweep again",
-            job.scene.display(),
-            base.sha256,
-            job.scene_sha256
-        );
-        let perturbed = crate::perturb::apply(&base.scene, &job.perturbations, job.perturbation_seed)
-            .with_context(|| format!("cannot apply perturbations to scene {}", job.scene.display()))?;
-        let scene_text = ron::to_string(&perturbed.scene).context("cannot serialise the perturbed scene")?;
-        if self.session.as_ref().is_none_or(|(text, _)| *text != scene_text) {
-            self.session = None;
-            let loaded = LoadedScene {
-                scene: perturbed.scene.clone(),
-                ..base.clone()
-            };
-            let rates = loaded.scene.rates;
-            let session = SceneSession::new(loaded, arm.clone(), rates, &context.assets)?;
-            self.session = Some((scene_text, session));
-        }
+        let perturbed = self.prepare_session(job, context)?;
+        let perception = self.perception(job)?;
         let perception = self.perception(job)?;
         let spec = EpisodeSpec {
             episode: job.episode,
@@ -160,6 +138,38 @@ impl WorkerState {
             write_gallery(&context.out_dir, &job.key, &frames, &row);
         }
         Ok(row)
+    }
+
+    /// Applies the job's perturbations to its base scene and makes sure `self.session` renders
+    /// the result, reusing the previous job's renderer when the scene is the same.
+    fn prepare_session(&mut self, job: &Job, context: &WorkerContext) -> anyhow::Result<Perturbed> {
+        if !self.scenes.contains_key(&job.scene) {
+            let loaded = (context.load_scene)(&job.scene, &context.assets)?;
+            self.scenes.insert(job.scene.clone(), loaded);
+        }
+        let (base, arm) = &self.scenes[&job.scene];
+        anyhow::ensure!(
+            base.sha256 == job.scene_sha256,
+            "scene file {} changed since the sweep was planned (SHA-256 {} instead of {}); start the sweep again",
+            job.scene.display(),
+            base.sha256,
+            job.scene_sha256
+        );
+        let perturbed = crate::perturb::apply(&base.scene, &job.perturbations, job.perturbation_seed)
+            .with_context(|| format!("cannot apply perturbations to scene {}", job.scene.display()))?;
+
+        let scene_text = ron::to_string(&perturbed.scene).context("cannot serialise the perturbed scene")?;
+        if self.session.as_ref().is_none_or(|(text, _)| *text != scene_text) {
+            self.session = None;
+            let loaded = LoadedScene {
+                scene: perturbed.scene.clone(),
+                ..base.clone()
+            };
+            let rates = loaded.scene.rates;
+            let session = SceneSession::new(loaded, arm.clone(), rates, &context.assets)?;
+            self.session = Some((scene_text, session));
+        }
+        Ok(perturbed)
     }
 
     fn perception(&mut self, job: &Job) -> anyhow::Result<PerceptionConfig> {
