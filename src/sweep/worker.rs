@@ -114,7 +114,6 @@ impl WorkerState {
     fn try_run(&mut self, job: &Job, context: &WorkerContext) -> anyhow::Result<EvidenceRow> {
         let perturbed = self.prepare_session(job, context)?;
         let perception = self.perception(job)?;
-        let perception = self.perception(job)?;
         let spec = EpisodeSpec {
             episode: job.episode,
             seed: job.seed,
