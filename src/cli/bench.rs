@@ -2,6 +2,7 @@
 //! this machine.
 
 mod encoders;
+mod sweep;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -32,6 +33,8 @@ pub enum BenchCommand {
     Physics(PhysicsBenchArgs),
     /// Per-image latency of SigLIP and DINOv2 with random weights, against f32 matmul GFLOP/s.
     Encoders(encoders::EncoderBenchArgs),
+    /// Episodes per minute of a sweep file at each worker count (rows go to a scratch directory).
+    Sweep(sweep::SweepBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -62,6 +65,7 @@ pub fn bench(command: &BenchCommand, assets: &Path) -> anyhow::Result<ExitCode> 
         BenchCommand::Render(args) => bench_render(args, assets),
         BenchCommand::Physics(args) => bench_physics(args, assets),
         BenchCommand::Encoders(args) => encoders::bench_encoders(args),
+        BenchCommand::Sweep(args) => sweep::bench_sweep(args, assets),
     }
 }
 

@@ -108,7 +108,7 @@ pub fn run_worker(args: &WorkerArgs, assets: &Path) -> anyhow::Result<ExitCode> 
 }
 
 /// This executable, started as a worker with the same assets and verbosity.
-fn worker_command(assets: &Path, out: &Path, verbose: u8) -> anyhow::Result<WorkerCommand> {
+pub(super) fn worker_command(assets: &Path, out: &Path, verbose: u8) -> anyhow::Result<WorkerCommand> {
     let program = std::env::current_exe().context("cannot find the pickloop executable to start workers")?;
     let mut args: Vec<OsString> = vec!["--assets".into(), assets.into()];
     for _ in 0..verbose {
