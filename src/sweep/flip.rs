@@ -38,6 +38,7 @@ pub struct FlipSearch<'a> {
 }
 
 /// One episode of the search.
+#[derive(Clone)]
 pub struct Probe {
     pub magnitude: f64,
     pub row: EvidenceRow,
@@ -114,10 +115,7 @@ pub fn search(request: &FlipSearch) -> anyhow::Result<FlipResult> {
             low = Some(candidate);
         }
     }
-    let before = match low {
-        Some(probe) => probe,
-        None => probe(request, 0.0)?,
-    };
+    let before = low.unwrap_or_else(|| base.clone());
     Ok(FlipResult { base, before, after: Some(high), reason, tried })
 }
 
