@@ -63,7 +63,7 @@ pub struct Perturbed {
     pub labels: Vec<String>,
 }
 
-/// What some axes need beyond the scene: the arm's joint limits (for `arm_start`) and the
+/// Inputs of some axes beyond the scene: the arm's joint limits (for `arm_start`) and the
 /// validation context that placements are checked with.
 #[derive(Debug, Clone)]
 pub struct PerturbContext {
@@ -99,9 +99,10 @@ pub fn default_assets_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("assets")
 }
 
-/// Applies perturbations in order (they compose); `seed` drives every random choice of the
-/// perturbations themselves (distractor shapes/places, typo positions, light placement...), so the
-/// same (scene, perturbations, seed) always gives the same result. Magnitude 0 = unchanged.
+/// Applies perturbations in order, each to the result of the ones before it. `seed` drives every
+/// random choice of the perturbations themselves (distractor shapes and places, typo positions,
+/// light placement). The same scene, perturbations and seed therefore always give the same
+/// result. A magnitude of 0 leaves the scene unchanged.
 ///
 /// Uses the arm and textures under [`default_assets_dir`]; [`apply_with`] takes another
 /// assets directory.
