@@ -82,12 +82,12 @@ pub fn elevation_deg(offset: Vec3) -> f64 {
 /// azimuth. The result is clamped into [`MIN_ELEVATION_DEG`]..=[`MAX_ELEVATION_DEG`].
 pub fn elevation(scene: &mut Scene, degrees: f64) -> anyhow::Result<()> {
     let clamped = |current: f64| {
-        let wanted = current + degrees;
-        let result = wanted.clamp(MIN_ELEVATION_DEG, MAX_ELEVATION_DEG);
-        if result != wanted {
+        let requested = current + degrees;
+        let result = requested.clamp(MIN_ELEVATION_DEG, MAX_ELEVATION_DEG);
+        if result != requested {
             tracing::warn!(
                 current_deg = current,
-                requested_deg = wanted,
+                requested_deg = requested,
                 result_deg = result,
                 "camera_elevation clamped the view camera's elevation into {MIN_ELEVATION_DEG}..={MAX_ELEVATION_DEG} degrees"
             );

@@ -21,7 +21,7 @@ const DEPTH_NOISE_STREAM: u64 = 2;
 const DROPOUT_STREAM: u64 = 3;
 
 /// Changes applied to every perception frame of an episode after rendering and before
-/// perception sees it (sensor noise, a passing occluder). Empty by default.
+/// perception receives it (sensor noise, a passing occluder). Empty by default.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FrameEffects {
     /// Standard deviation of Gaussian noise on each RGB channel, 8-bit levels.

@@ -48,7 +48,8 @@ fn zero_magnitude_is_identity() {
 fn invalid_magnitudes_rejected() {
     let scene = mugs();
     let message = failure(&scene, Axis::Distractors, -1.0);
-    assert!(message.contains("negative") && message.contains("distractors"), "{message}");
+    assert!(message.contains("negative"), "{message}");
+    assert!(message.contains("distractors"), "{message}");
     let message = failure(&scene, Axis::Distractors, 1.5);
     assert!(message.contains("whole number"), "{message}");
     let message = failure(&scene, Axis::CameraAzimuth, f64::NAN);

@@ -10,7 +10,8 @@ fn hue_rotates_object_colours() {
         let (new_hue, new_saturation, new_value) = rgb_to_hsv(after.material.color);
         let turned = (new_hue - hue).rem_euclid(360.0);
         assert!((turned - 120.0).abs() < 1e-2, "{}: turned {turned}", before.id);
-        assert!((new_saturation - saturation).abs() < 1e-5 && (new_value - value).abs() < 1e-5);
+        assert!((new_saturation - saturation).abs() < 1e-5, "{}: saturation changed", before.id);
+        assert!((new_value - value).abs() < 1e-5, "{}: value changed", before.id);
     }
     let grey = [0.4, 0.4, 0.4];
     assert_eq!(rotate_hue(grey, 77.0), grey);

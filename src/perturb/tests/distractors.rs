@@ -69,9 +69,10 @@ fn distractors_seeded_and_nested() {
 
 #[test]
 fn full_shelf_rejects_distractors() {
-    // The middle board holds three objects whose jitter ranges leave no gap for a fourth.
+    // The middle board carries three objects whose jitter ranges leave no gap for a fourth.
     let message = failure(&shipped("warehouse_shelves"), Axis::Distractors, 1.0);
-    assert!(message.contains("found no free place") && message.contains("board_mid"), "{message}");
+    assert!(message.contains("found no free place"), "{message}");
+    assert!(message.contains("board_mid"), "{message}");
 }
 
 #[test]

@@ -43,9 +43,11 @@ fn black_body_tint_is_white_at_6500k() {
         assert!((channel - 1.0).abs() < 1e-6, "{white:?}");
     }
     let warm = black_body_tint(3000.0);
-    assert!(warm[0] > warm[1] && warm[1] > warm[2], "3000 K is orange: {warm:?}");
+    assert!(warm[0] > warm[1], "3000 K is orange: {warm:?}");
+    assert!(warm[1] > warm[2], "3000 K is orange: {warm:?}");
     let cool = black_body_tint(12000.0);
-    assert!(cool[2] > cool[1] && cool[1] > cool[0], "12000 K is blue: {cool:?}");
+    assert!(cool[2] > cool[1], "12000 K is blue: {cool:?}");
+    assert!(cool[1] > cool[0], "12000 K is blue: {cool:?}");
 }
 
 #[test]
@@ -60,7 +62,8 @@ fn temperature_tints_grow_with_magnitude() {
     assert!(blue_share(2000.0) > 1.0);
     assert!(blue_share(8000.0) > blue_share(2000.0));
     let message = failure(&scene, Axis::LightTemperature, -6000.0);
-    assert!(message.contains("500 K") && message.contains("-5500"), "{message}");
+    assert!(message.contains("500 K"), "{message}");
+    assert!(message.contains("-5500"), "{message}");
 }
 
 #[test]
@@ -72,7 +75,9 @@ fn direction_rotates_directional_lights() {
     };
     let [x, y, z] = direction(&scene);
     let [rx, ry, rz] = direction(&perturb(&scene, Axis::LightDirection, 90.0, 1).scene);
-    assert!((rx + y).abs() < 1e-5 && (ry - x).abs() < 1e-5 && (rz - z).abs() < 1e-6, "({rx}, {ry}, {rz})");
+    assert!((rx + y).abs() < 1e-5, "x after 90 degrees: {rx}");
+    assert!((ry - x).abs() < 1e-5, "y after 90 degrees: {ry}");
+    assert!((rz - z).abs() < 1e-6, "z after 90 degrees: {rz}");
 }
 
 #[test]

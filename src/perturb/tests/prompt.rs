@@ -15,17 +15,19 @@ fn paraphrases_keep_object_phrase() {
     }
     assert_eq!(instruction(Axis::PromptParaphrase, 2.0, 1), "could you hand me the red mug");
     let message = failure(&mugs(), Axis::PromptParaphrase, 11.0);
-    assert!(message.contains("level 11") && message.contains("to 10"), "{message}");
+    assert!(message.contains("level 11"), "{message}");
+    assert!(message.contains("to 10"), "{message}");
 }
 
 #[test]
 fn synonyms_replace_exact_count() {
-    let one = instruction(Axis::PromptSynonym, 1.0, 3);
-    let changed = one.split(' ').zip("pick up the red mug".split(' ')).filter(|(a, b)| a != b).count();
-    assert_eq!(changed, 1, "{one:?}");
+    let replaced = instruction(Axis::PromptSynonym, 1.0, 3);
+    let changed = replaced.split(' ').zip("pick up the red mug".split(' ')).filter(|(a, b)| a != b).count();
+    assert_eq!(changed, 1, "{replaced:?}");
     assert_eq!(instruction(Axis::PromptSynonym, 2.0, 3), "pick up the scarlet cup");
     let message = failure(&mugs(), Axis::PromptSynonym, 3.0);
-    assert!(message.contains("2 word(s)") && message.contains("red, mug"), "{message}");
+    assert!(message.contains("2 word(s)"), "{message}");
+    assert!(message.contains("red, mug"), "{message}");
 }
 
 #[test]

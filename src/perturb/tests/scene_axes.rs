@@ -24,7 +24,8 @@ fn arm_start_offsets_within_limits() {
     let joints = result.robot.start_joints.expect("start joints set");
     assert_eq!(joints.len(), arm.dof());
     for ((joint, start), model) in joints.iter().zip(&home).zip(&arm.joints) {
-        assert!(*joint >= model.lower_rad && *joint <= model.upper_rad, "{} outside limits", model.name);
+        assert!(*joint >= model.lower_rad, "{} below its lower limit", model.name);
+        assert!(*joint <= model.upper_rad, "{} above its upper limit", model.name);
         let unclamped = (joint - start).abs();
         let at_limit = *joint == model.lower_rad || *joint == model.upper_rad;
         assert!((unclamped - 0.2).abs() < 1e-6 || at_limit, "{} moved {unclamped} rad", model.name);

@@ -11,8 +11,8 @@ use crate::scene::ImageSize;
 const WIDTH: u32 = 80;
 const HEIGHT: u32 = 60;
 
-/// A mid-grey frame at 1.5 m depth, with the left quarter showing no geometry, object 1 in
-/// the middle and a robot link in the bottom rows.
+/// Builds a mid-grey frame at 1.5 m depth, with the left quarter showing no geometry, object
+/// 1 in the middle and a robot link in the bottom rows.
 fn frame(step: u64, time_s: f32) -> Frame {
     let size = ImageSize { width: WIDTH, height: HEIGHT };
     let pixels = (WIDTH * HEIGHT) as usize;
