@@ -6,12 +6,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use bevy::math::{Quat, Vec2, Vec3};
+use pickloop::act::arm::ArmModel;
+use pickloop::episode::{EpisodeSpec, SceneSession};
 use pickloop::observe::camera::camera_pose;
 use pickloop::observe::frame::object_instance_id;
 use pickloop::observe::render::{RenderSettings, Renderer, scene_bodies, scene_start_poses};
 use pickloop::observe::{CameraModel, Frame, Intrinsics};
 use pickloop::perturb::{Axis, OCCLUDER_GREY, OCCLUDER_START_S, Perturbation, apply};
-use pickloop::scene::{ImageSize, Layout, Scene, load_scene};
+use pickloop::perception::config::PerceptionConfig;
+use pickloop::scene::{ImageSize, Layout, LoadedScene, Scene, load_scene};
 
 /// lavapipe uses every core for one frame, so renderers in parallel tests only slow each other.
 static GPU: Mutex<()> = Mutex::new(());
@@ -157,4 +160,64 @@ fn occluder_covers_width_share() {
         .filter(|&u| (0..frame.rgb.height()).all(|v| frame.rgb.get_pixel(u, v).0 == [OCCLUDER_GREY; 3]))
         .count();
     assert_eq!(grey_columns, (0.25 * width as f32).round() as usize);
+}
+
+/// Runs one oracle episode of `scene` with the given frame effects and returns the RGB and
+/// depth PNG bytes of its first perception frame.
+fn first_episode_frame(scene: &Scene, effects: &pickloop::perturb::FrameEffects, dir: &Path) -> (Vec<u8>, Vec<u8>) {
+    let _gpu = GPU.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+    let arm = ArmModel::load(assets.join(&scene.robot.urdf)).expect("shipped arm loads");
+    let loaded = LoadedScene {
+        scene: scene.clone(),
+        path: PathBuf::from("perturbed.ron"),
+        source: String::new(),
+        sha256: String::new(),
+    };
+    let mut session = SceneSession::new(loaded, arm, scene.rates, &assets).expect("renderer starts");
+    let row = session.run(&EpisodeSpec {
+        episode: 0,
+        seed: LAYOUT_SEED,
+        perception: PerceptionConfig::named("oracle"),
+        save_frames: Some(dir.to_path_buf()),
+        frame_effects: effects.clone(),
+        record_frames: false,
+    });
+    println!("episode outcome: success {}, {}", row.outcome.success, row.outcome.detail);
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("frames written")
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.to_string_lossy().ends_with("_rgb.png"))
+        .collect();
+    names.sort();
+    let rgb = names.first().expect("at least one frame").clone();
+    let depth = PathBuf::from(rgb.to_string_lossy().replace("_rgb.png", "_depth.png"));
+    (std::fs::read(rgb).expect("rgb png"), std::fs::read(depth).expect("depth png"))
+}
+
+#[test]
+fn episode_frames_carry_effects() {
+    let scene = mugs();
+    let list = [
+        Perturbation { axis: Axis::Occluder, magnitude: 0.5 },
+        Perturbation { axis: Axis::DepthDropout, magnitude: 0.3 },
+    ];
+    let result = apply(&scene, &list, 3).expect("frame effects apply");
+    let first = tempfile::tempdir().expect("temporary directory");
+    let second = tempfile::tempdir().expect("temporary directory");
+    let (rgb, depth) = first_episode_frame(&result.scene, &result.frame_effects, first.path());
+    let (rgb_again, depth_again) = first_episode_frame(&result.scene, &result.frame_effects, second.path());
+    assert_eq!(rgb, rgb_again, "the same episode gives the same frame");
+    assert_eq!(depth, depth_again, "the same episode gives the same dropout");
+
+    let image = image::load_from_memory(&rgb).expect("rgb decodes").to_rgb8();
+    let grey_columns = (0..image.width())
+        .filter(|&u| (0..image.height()).all(|v| image.get_pixel(u, v).0 == [OCCLUDER_GREY; 3]))
+        .count();
+    assert_eq!(grey_columns, (0.5 * image.width() as f32).round() as usize, "the board is in the first frame");
+
+    let depth = image::load_from_memory(&depth).expect("depth decodes").to_luma16();
+    let invalid = depth.pixels().filter(|p| p.0[0] == 0).count() as f64 / f64::from(depth.width() * depth.height());
+    println!("invalid depth share in the first episode frame: {invalid:.3}");
+    assert!(invalid > 0.25, "dropout marks about 30 % of the pixels invalid: {invalid:.3}");
 }

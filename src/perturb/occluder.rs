@@ -1,17 +1,20 @@
 //! The `occluder` axis: a flat grey board that passes in front of the lens once.
 //!
 //! It is drawn in image space, after rendering: the board is not in the physics or render
-//! world, casts no shadow and is not lit. It enters at the left image edge when perception
-//! starts and leaves at the right edge [`OCCLUDER_CROSSING_S`] later, so it is in view when
-//! perception makes its first selection.
+//! world, casts no shadow and is not lit. It enters at the left image edge just before
+//! perception starts and leaves at the right edge [`OCCLUDER_CROSSING_S`] later, so it is in
+//! view when perception makes its first selection.
 
 use crate::episode::run::SETTLE_TIME_S;
 use crate::observe::Frame;
 use crate::observe::frame::{BACKGROUND_ID, ROBOT_ID_BASE};
 
-/// Simulated time when the board's left edge is at the left image edge, seconds: the moment
-/// the loop starts perceiving.
-pub const OCCLUDER_START_S: f32 = SETTLE_TIME_S;
+/// Time by which the board's entry precedes the first perception frame, seconds, so that
+/// rounding in the simulated clock cannot leave that frame outside the window.
+pub const OCCLUDER_LEAD_S: f32 = 0.05;
+/// Simulated time when the board's left edge is at the left image edge, seconds: shortly
+/// before the loop starts perceiving.
+pub const OCCLUDER_START_S: f32 = SETTLE_TIME_S - OCCLUDER_LEAD_S;
 /// Time the board takes to move from the left image edge to the right one, seconds.
 pub const OCCLUDER_CROSSING_S: f32 = 2.0;
 /// 8-bit sRGB grey of the board.
