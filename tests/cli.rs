@@ -147,3 +147,51 @@ fn repeated_runs_write_identical_rows() {
     }
     assert_eq!(rows[0], rows[1], "two processes wrote different rows for one seed");
 }
+
+#[test]
+fn scene_perturb_writes_valid_scene() {
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("mugs_cluttered.ron");
+    let output = pickloop(&[
+        "scene",
+        "perturb",
+        "scenes/tabletop_mugs.ron",
+        "--axis",
+        "distractors",
+        "--magnitude",
+        "2",
+        "--axis",
+        "camera_azimuth",
+        "--magnitude",
+        "-15",
+        "--seed",
+        "7",
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "stderr: {}", text(&output.stderr));
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(written.starts_with("// scenes/tabletop_mugs.ron perturbed with distractors=2, camera_azimuth=-15deg"), "{written}");
+    assert!(written.contains("distractor_2"), "{written}");
+
+    let check = pickloop(&["scene", "check", file.to_str().unwrap()]);
+    assert!(check.status.success(), "the written scene is valid: {}", text(&check.stderr));
+}
+
+#[test]
+fn scene_perturb_rejects_frame_axis() {
+    let output = pickloop(&["scene", "perturb", "scenes/tabletop_mugs.ron", "--axis", "pixel_noise", "--magnitude", "4"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("cannot be written into a scene file"), "{stderr}");
+}
+
+#[test]
+fn scene_axes_lists_every_axis() {
+    let output = pickloop(&["scene", "axes"]);
+    assert!(output.status.success());
+    let stdout = text(&output.stdout);
+    for name in ["camera_azimuth", "prompt_typos", "occluder", "arm_start"] {
+        assert!(stdout.contains(name), "{name} missing from:\n{stdout}");
+    }
+}

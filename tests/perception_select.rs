@@ -73,6 +73,16 @@ fn object_phrase_strips_verb() {
     assert_eq!(object_phrase("pick up the red mug"), "red mug");
     assert_eq!(object_phrase("Grab a green bottle."), "green bottle");
     assert_eq!(object_phrase("blue mug"), "blue mug");
+    assert_eq!(object_phrase("  take an apple!  "), "apple");
+}
+
+#[test]
+fn object_phrase_keeps_letter_case() {
+    assert_eq!(object_phrase("PICK UP THE RED MUG"), "RED MUG");
+    assert_eq!(object_phrase("Pick Up The Red Mug."), "Red Mug");
+    assert_eq!(object_phrase("could you hand me the rEd mUg"), "rEd mUg");
+    assert_eq!(object_phrase("I need the red mug"), "red mug");
+    assert_eq!(object_phrase("pickup the mug"), "pickup the mug");
     let prompts = fill_templates(&["{}".to_owned(), "a photo of {}".to_owned()], "red mug");
     assert_eq!(prompts, ["red mug", "a photo of red mug"]);
 }

@@ -6,6 +6,7 @@ mod dataset;
 mod embed;
 mod flip;
 mod perception;
+mod perturb;
 mod rates;
 mod run;
 mod summary;
@@ -78,6 +79,10 @@ pub enum Command {
 pub enum SceneCommand {
     /// Validate scene files and report every problem with file:line:column.
     Check(check::CheckArgs),
+    /// Write a scene perturbed along one or more axes as a new RON scene file.
+    Perturb(perturb::PerturbArgs),
+    /// List the perturbation axes with their units and meaning.
+    Axes,
 }
 
 pub fn init_logging(verbose: u8) {
@@ -105,6 +110,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(&args, &cli.assets),
         Command::Watch(args) => watch::watch(&args, &cli.assets),
         Command::Scene(SceneCommand::Check(args)) => check::check(&args, &cli.assets),
+        Command::Scene(SceneCommand::Perturb(args)) => perturb::perturb(&args, &cli.assets),
+        Command::Scene(SceneCommand::Axes) => Ok(perturb::list_axes()),
         Command::Embed(args) => embed::run_embed(&args),
         Command::Bench(command) => bench::bench(&command, &cli.assets),
         Command::Dataset(args) => dataset::run_dataset(&args, &cli.assets),

@@ -33,27 +33,59 @@ pub const CROP_MARGIN_SHARE: f32 = 0.15;
 /// Description of the template ensemble, as written to evidence rows.
 pub const ENSEMBLE_METHOD: &str = "mean of L2-normalised text embeddings, normalised again";
 
-/// Leading words of an instruction that are not part of the object phrase, longest first.
-const INSTRUCTION_VERBS: [&str; 6] = ["pick up", "pick", "grab", "get", "take", "lift"];
+/// Leading words of an instruction that are not part of the object phrase. They are matched
+/// longest first, so that "pick up" wins over "pick". They cover every paraphrase frame of the `prompt_paraphrase`
+/// perturbation, so that a paraphrase changes only the words around the phrase.
+const INSTRUCTION_VERBS: [&str; 14] = [
+    "could you hand me",
+    "please pick up",
+    "can you get me",
+    "i would like",
+    "pick up",
+    "get me",
+    "find",
+    "fetch",
+    "pick",
+    "grab",
+    "get",
+    "take",
+    "lift",
+    "i need",
+];
 const ARTICLES: [&str; 3] = ["the", "a", "an"];
 
-/// Strips the leading verb and article: "pick up the red mug" becomes "red mug". An
-/// instruction without a known verb is returned trimmed and lowercased.
+/// Strips the leading verb and article: "pick up the red mug" becomes "red mug". Verbs and
+/// articles match in any letter case, and the phrase keeps its own letters ("Pick up the RED
+/// mug" gives "RED mug"), so that a letter-case change reaches the text encoder. An
+/// instruction without a known verb is returned trimmed.
 pub fn object_phrase(instruction: &str) -> String {
-    let mut rest = instruction.trim().trim_end_matches(['.', '!']).to_lowercase();
-    for verb in INSTRUCTION_VERBS {
-        if let Some(stripped) = rest.strip_prefix(verb).filter(|s| s.starts_with(' ')) {
-            rest = stripped.trim_start().to_owned();
-            break;
+    instruction[object_phrase_span(instruction)].to_owned()
+}
+
+/// Returns the byte range of the object phrase in `instruction`: after the leading verb and
+/// article, before trailing whitespace and the closing `.` or `!`.
+pub fn object_phrase_span(instruction: &str) -> std::ops::Range<usize> {
+    let trimmed_end = instruction.trim_end().trim_end_matches(['.', '!']).trim_end().len();
+    let mut start = instruction.len() - instruction.trim_start().len();
+    let mut verbs_by_length = INSTRUCTION_VERBS;
+    verbs_by_length.sort_by_key(|verb| std::cmp::Reverse(verb.len()));
+    for words in [&verbs_by_length[..], &ARTICLES[..]] {
+        if let Some(after) = words
+            .iter()
+            .find_map(|word| after_leading_word(&instruction[start..trimmed_end], word))
+        {
+            start = trimmed_end - after.len();
         }
     }
-    for article in ARTICLES {
-        if let Some(stripped) = rest.strip_prefix(article).filter(|s| s.starts_with(' ')) {
-            rest = stripped.trim_start().to_owned();
-            break;
-        }
-    }
-    rest
+    start..trimmed_end.max(start)
+}
+
+/// Returns what follows `word` and at least one space at the start of `text`, comparing ASCII
+/// letters without regard to case.
+fn after_leading_word<'t>(text: &'t str, word: &str) -> Option<&'t str> {
+    let head = text.get(..word.len())?;
+    let rest = &text[word.len()..];
+    (head.eq_ignore_ascii_case(word) && rest.starts_with(' ')).then(|| rest.trim_start())
 }
 
 /// Fills `phrase` into every template.

@@ -16,7 +16,7 @@ use tracing::info;
 use crate::act::arm::ArmModel;
 use crate::episode::{EpisodeSpec, EvidenceRow, RecordedFrame, SceneSession};
 use crate::perception::{EventKind, PerceptionConfig};
-use crate::perturb::{Axis, Perturbation};
+use crate::perturb::{Axis, PerturbContext, Perturbation};
 use crate::scene::LoadedScene;
 
 /// Most episodes one search runs, base and maximum included.
@@ -137,7 +137,8 @@ pub fn flip_reason(base: &Probe, probe: &Probe) -> Option<String> {
 
 fn probe(request: &FlipSearch, magnitude: f64) -> anyhow::Result<Probe> {
     let perturbations = [Perturbation { axis: request.axis, magnitude }];
-    let perturbed = crate::perturb::apply(&request.scene.scene, &perturbations, request.perturbation_seed)?;
+    let context = PerturbContext::load(request.assets, &request.scene.scene)?;
+    let perturbed = crate::perturb::apply_with(&request.scene.scene, &perturbations, request.perturbation_seed, &context)?;
     let loaded = LoadedScene {
         scene: perturbed.scene,
         ..request.scene.clone()

@@ -19,7 +19,7 @@ use super::rows::error_row;
 use crate::act::arm::ArmModel;
 use crate::episode::{EpisodeSpec, EvidenceRow, RecordedFrame, SceneSession};
 use crate::perception::PerceptionConfig;
-use crate::perturb::Perturbed;
+use crate::perturb::{PerturbContext, Perturbed};
 use crate::scene::LoadedScene;
 
 /// Loads and validates a base scene and the arm it names (the CLI's scene loading).
@@ -154,7 +154,8 @@ impl WorkerState {
             base.sha256,
             job.scene_sha256
         );
-        let perturbed = crate::perturb::apply(&base.scene, &job.perturbations, job.perturbation_seed)
+        let perturb_context = PerturbContext::load(&context.assets, &base.scene)?;
+        let perturbed = crate::perturb::apply_with(&base.scene, &job.perturbations, job.perturbation_seed, &perturb_context)
             .with_context(|| format!("cannot apply perturbations to scene {}", job.scene.display()))?;
 
         let scene_text = ron::to_string(&perturbed.scene).context("cannot serialise the perturbed scene")?;
