@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, ensure, Context};
+use anyhow::{ensure, Context};
 use serde::{Deserialize, Serialize};
 
 use crate::perception::config::PerceptionRequest;
@@ -182,34 +182,12 @@ impl SweepFile {
             );
             ensure!(labels.insert(entry.label.as_str()), "perception label {:?} appears twice; labels must be unique", entry.label);
         }
+        // Magnitudes are checked by applying them, when the sweep is prepared.
         for sweep in &self.axes {
             ensure!(!sweep.magnitudes.is_empty(), "axis {} has no magnitudes", sweep.axis.name());
-            for &magnitude in &sweep.magnitudes {
-                check_magnitude(sweep.axis, magnitude)?;
-            }
-            for perturbation in &sweep.with {
-                check_magnitude(perturbation.axis, perturbation.magnitude)?;
-            }
-        }
-        for perturbation in &self.with {
-            check_magnitude(perturbation.axis, perturbation.magnitude)?;
         }
         Ok(())
     }
-}
-
-fn check_magnitude(axis: Axis, magnitude: f64) -> anyhow::Result<()> {
-    if !magnitude.is_finite() {
-        bail!("magnitude {magnitude} of axis {} is not a finite number", axis.name());
-    }
-    if axis.is_integer() && magnitude.fract() != 0.0 {
-        bail!(
-            "magnitude {magnitude} of axis {} must be a whole number ({})",
-            axis.name(),
-            axis.unit()
-        );
-    }
-    Ok(())
 }
 
 /// Joins `path` onto `dir` and removes the `.` and `name/..` pairs this creates, without

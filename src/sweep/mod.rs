@@ -22,6 +22,7 @@ use serde::Serialize;
 use tracing::{info, warn};
 
 use crate::episode::{EvidenceRow, EvidenceWriter, FailureKind};
+use crate::perturb::PerturbContext;
 use crate::scene::LoadedScene;
 pub use file::SweepFile;
 pub use plan::{Job, Shard};
@@ -96,6 +97,7 @@ pub fn prepare(options: &SweepOptions, assets: &Path, load_scene: SceneLoader) -
         scenes.insert(path.clone(), loaded);
     }
     let jobs = plan::plan(&file, &planned);
+    check_perturbations(&jobs, &scenes, assets)?;
     Ok(PreparedSweep { file, jobs, scenes })
 }
 
@@ -105,6 +107,26 @@ pub trait Progress {
     fn start(&mut self, to_run: usize, skipped: usize);
     /// Called for every row as it is written.
     fn row(&mut self, row: &EvidenceRow);
+}
+
+/// Applies every distinct set of perturbations of the plan once, so that a magnitude an axis
+/// rejects or a distractor count that does not fit stops the sweep before any worker starts.
+fn check_perturbations(jobs: &[Job], scenes: &HashMap<PathBuf, LoadedScene>, assets: &Path) -> anyhow::Result<()> {
+    let mut contexts = HashMap::new();
+    let mut checked = std::collections::HashSet::new();
+    for job in jobs {
+        let labels: Vec<String> = job.perturbations.iter().map(|p| p.label()).collect();
+        if !checked.insert((job.scene.clone(), labels)) {
+            continue;
+        }
+        let base = &scenes[&job.scene].scene;
+        if !contexts.contains_key(&job.scene) {
+            contexts.insert(job.scene.clone(), PerturbContext::load(assets, base)?);
+        }
+        crate::perturb::apply_with(base, &job.perturbations, job.perturbation_seed, &contexts[&job.scene])
+            .with_context(|| format!("job {} of sweep {} cannot run", job.index, job.sweep))?;
+    }
+    Ok(())
 }
 
 /// Runs the shard's jobs that have no row yet, appending rows to `OUT/evidence.jsonl`.
