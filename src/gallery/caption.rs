@@ -4,7 +4,7 @@
 use image::{Rgb, RgbImage};
 
 use super::draw::{fill_rect, PixelRect};
-use super::overlay::{candidate_label, heat_peak, OverlayContext};
+use super::overlay::{heat_peak, OverlayContext};
 use super::palette::{heat_colour, HEAT_SCORE_MAX, HEAT_SCORE_MIN, LOST_TEXT_COLOUR, TEXT_COLOUR};
 use super::text::{draw_text, fit_text, line_height, text_width};
 use crate::act::controller::Phase;
@@ -86,9 +86,10 @@ fn selection_text(frame: &RecordedFrame, context: &OverlayContext) -> String {
         let count = frame.candidates.len();
         return match frame.chosen.and_then(|i| frame.candidates.get(i).map(|c| (i, c))) {
             Some((_, chosen)) => format!(
-                "selection: {count} candidates, chose {} ({})",
+                "selection: {count} candidates, chose {} ({}, score {:.2})",
                 chosen.candidate.label,
-                target_verdict(chosen.object.as_deref(), context.target)
+                target_verdict(chosen.object.as_deref(), context.target),
+                chosen.candidate.score
             ),
             None => format!("selection: {count} candidates, none chosen"),
         };
@@ -97,10 +98,11 @@ fn selection_text(frame: &RecordedFrame, context: &OverlayContext) -> String {
     let chosen = decision.and_then(|d| d.chosen.and_then(|i| d.candidates.get(i)).map(|c| (d, c)));
     match chosen {
         Some((decision, candidate)) => format!(
-            "following the choice at {:.2} s: {} ({})",
+            "following the choice made at {:.2} s: {} ({}, score {:.2})",
             decision.time_s,
-            candidate_label(candidate, false),
-            target_verdict(candidate.object.as_deref(), context.target)
+            candidate.candidate.label,
+            target_verdict(candidate.object.as_deref(), context.target),
+            candidate.candidate.score
         ),
         None => "no candidate chosen yet".to_owned(),
     }

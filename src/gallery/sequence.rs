@@ -1,14 +1,14 @@
-//! Which recorded frames the gallery shows: the decision frame, and the frames of the GIF with
-//! their display times.
+//! Choice of the recorded frames the gallery shows: the decision frame, and the frames of the
+//! GIF with their display times.
 
 use tracing::info;
 
 use crate::episode::record::EvidenceRow;
 use crate::episode::RecordedFrame;
 
-/// Most frames in one GIF. Longer episodes are subsampled evenly. 120 frames show a 20 s
-/// episode at 10 Hz at every second frame.
-pub const GIF_MAX_FRAMES: usize = 120;
+/// Maximum number of frames in one GIF; longer episodes are subsampled evenly. A 20 s episode
+/// at 10 Hz keeps about every second frame, and its GIF is about 5 MB.
+pub const GIF_MAX_FRAMES: usize = 100;
 /// How long the last frame stays on screen before the GIF loops, in milliseconds.
 pub const LAST_FRAME_HOLD_MS: u32 = 2000;
 /// Shortest frame delay. Browsers show delays under 20 ms as 100 ms, and GIF stores delays in

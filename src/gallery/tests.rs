@@ -279,3 +279,36 @@ fn write_episode_rejects_no_frames() {
     let error = write_episode(dir.path(), &[], &row(None)).unwrap_err();
     assert!(error.to_string().contains("record_frames"), "{error}");
 }
+
+#[test]
+fn gif_stores_only_changed_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("changed.gif");
+    let first = RgbImage::from_fn(60, 40, |x, y| Rgb([(x * 4) as u8, (y * 6) as u8, 90]));
+    let mut second = first.clone();
+    for (x, y) in [(10, 5), (20, 12), (15, 30)] {
+        second.put_pixel(x, y, TARGET_COLOUR);
+    }
+    let third = second.clone();
+    write_gif(&path, &[first.clone(), second.clone(), third], &[100, 100, 100]).unwrap();
+
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::Indexed);
+    let mut decoder = options.read_info(std::fs::File::open(&path).unwrap()).unwrap();
+    let mut regions = Vec::new();
+    while let Some(frame) = decoder.read_next_frame().unwrap() {
+        regions.push((frame.left, frame.top, frame.width, frame.height));
+    }
+    assert_eq!(regions, vec![(0, 0, 60, 40), (10, 5, 11, 26), (0, 0, 1, 1)]);
+
+    let decoder = GifDecoder::new(BufReader::new(std::fs::File::open(&path).unwrap())).unwrap();
+    let frames = decoder.into_frames().collect_frames().unwrap();
+    let composed = frames[2].buffer();
+    assert_eq!(composed.get_pixel(20, 12).0, [40, 200, 90, 255], "changed pixel");
+    let kept = composed.get_pixel(12, 20).0;
+    let source = first.get_pixel(12, 20).0;
+    for channel in 0..3 {
+        let difference = kept[channel].abs_diff(source[channel]);
+        assert!(difference <= 12, "unchanged pixel {kept:?} strays from the source {source:?}");
+    }
+}

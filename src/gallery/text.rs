@@ -1,79 +1,107 @@
-//! Text on an RGB canvas, rasterised with the report font through plotters' ab_glyph renderer.
+//! Text on an RGB canvas in the report font, laid out and rasterised with ab_glyph.
 
+use std::sync::OnceLock;
+
+use ab_glyph::{point, Font, FontRef, GlyphId, PxScale, ScaleFont};
 use image::{Rgb, RgbImage};
-use plotters::style::{FontDesc, IntoFont};
-use tracing::warn;
+use tracing::error;
 
 use super::draw::{fill_rect, PixelRect};
 use super::palette::blend;
-use crate::report::font::{register_fonts, FONT_FAMILY};
+use crate::report::font::DEJAVU_SANS;
 
-/// Share of the font size between the requested top of a line and the `y` that plotters'
-/// glyph renderer takes: the renderer places the baseline half a font size below its `y`, and
-/// DejaVu Sans rises about 0.76 of the size above the baseline.
-const BASELINE_SHIFT: f64 = 0.3;
-/// Height of one text line as a multiple of the font size, for labels and caption rows.
-pub const LINE_HEIGHT: f64 = 1.3;
+/// Extra space between text lines, in pixels, on top of the font's own line gap.
+const LINE_SPACING_PX: u32 = 3;
 /// Marks text cut to fit its space.
 const ELLIPSIS: char = '…';
 
-fn font(size_px: u32) -> FontDesc<'static> {
-    register_fonts();
-    (FONT_FAMILY, size_px as f64).into_font()
-}
-
-/// Height of one text line in pixels for a font of `size_px`.
-pub fn line_height(size_px: u32) -> u32 {
-    (size_px as f64 * LINE_HEIGHT).ceil() as u32
-}
-
-/// Width of `text` in pixels, as plotters lays it out.
-pub fn text_width(text: &str, size_px: u32) -> u32 {
-    match font(size_px).box_size(text) {
-        Ok((width, _)) => width,
-        Err(error) => {
-            warn!(text, "cannot measure overlay text: {error:?}");
-            0
+/// The report font, parsed once. `None` only if the embedded file is not a font, which the
+/// report's font registration also rejects.
+fn font() -> Option<&'static FontRef<'static>> {
+    static FONT: OnceLock<Option<FontRef<'static>>> = OnceLock::new();
+    FONT.get_or_init(|| match FontRef::try_from_slice(DEJAVU_SANS) {
+        Ok(font) => Some(font),
+        Err(failure) => {
+            error!("assets/fonts/DejaVuSans.ttf is not a font ab_glyph can read ({failure}); overlays get no text");
+            None
         }
+    })
+    .as_ref()
+}
+
+/// Height of one text line in pixels for a font of `size_px`: ascent, descent, line gap and
+/// [`LINE_SPACING_PX`].
+pub fn line_height(size_px: u32) -> u32 {
+    let metrics = font().map_or(size_px as f32, |font| {
+        let scaled = font.as_scaled(PxScale::from(size_px as f32));
+        scaled.height() + scaled.line_gap()
+    });
+    metrics.ceil() as u32 + LINE_SPACING_PX
+}
+
+/// Places the glyphs of `text` on a line whose top-left corner is `(x, y)`. Returns each
+/// glyph with its position, and the advance width of the whole line.
+fn layout(font: &FontRef<'static>, text: &str, (x, y): (f32, f32), size_px: u32) -> (Vec<ab_glyph::Glyph>, f32) {
+    let scale = PxScale::from(size_px as f32);
+    let scaled = font.as_scaled(scale);
+    let mut caret = point(x, y + scaled.ascent());
+    let mut previous: Option<GlyphId> = None;
+    let mut glyphs = Vec::new();
+    for character in text.chars() {
+        let id = scaled.glyph_id(character);
+        if let Some(previous) = previous {
+            caret.x += scaled.kern(previous, id);
+        }
+        glyphs.push(id.with_scale_and_position(scale, caret));
+        caret.x += scaled.h_advance(id);
+        previous = Some(id);
     }
+    (glyphs, caret.x - x)
+}
+
+/// Width of `text` in pixels: the advance of its glyphs, rounded up.
+pub fn text_width(text: &str, size_px: u32) -> u32 {
+    font().map_or(0, |font| layout(font, text, (0.0, 0.0), size_px).1.ceil() as u32)
 }
 
 /// Returns `text` cut at a character boundary and ended with an ellipsis so that it is at most
-/// `max_width` pixels wide; unchanged when it fits.
+/// `max_width` pixels wide, or unchanged when it fits.
 pub fn fit_text(text: &str, size_px: u32, max_width: u32) -> String {
     if text_width(text, size_px) <= max_width {
         return text.to_owned();
     }
     let chars: Vec<char> = text.chars().collect();
+    let with_ellipsis = |length: usize| -> String { chars[..length].iter().chain([&ELLIPSIS]).collect() };
+    // Binary search for the longest prefix that fits together with the ellipsis.
     let (mut low, mut high) = (0, chars.len());
-    // Finds the longest prefix that fits with the ellipsis.
     while low < high {
         let middle = (low + high).div_ceil(2);
-        let candidate: String = chars[..middle].iter().chain([&ELLIPSIS]).collect();
-        if text_width(&candidate, size_px) <= max_width {
+        if text_width(&with_ellipsis(middle), size_px) <= max_width {
             low = middle;
         } else {
             high = middle - 1;
         }
     }
-    chars[..low].iter().chain([&ELLIPSIS]).collect()
+    with_ellipsis(low)
 }
 
 /// Draws `text` with its line's top-left corner at `(x, y)`, anti-aliased onto the canvas.
 /// Glyphs past the canvas edge are clipped.
 pub fn draw_text(canvas: &mut RgbImage, text: &str, (x, y): (i64, i64), size_px: u32, colour: Rgb<u8>) {
+    let Some(font) = font() else { return };
     let (width, height) = (canvas.width() as i64, canvas.height() as i64);
-    let origin = (x as i32, (y as f64 + BASELINE_SHIFT * size_px as f64) as i32);
-    let drawn = font(size_px).draw(text, origin, |px, py, coverage| {
-        let (px, py) = (px as i64, py as i64);
-        if (0..width).contains(&px) && (0..height).contains(&py) {
-            let pixel = canvas.get_pixel_mut(px as u32, py as u32);
-            *pixel = blend(*pixel, colour, coverage.clamp(0.0, 1.0));
-        }
-        Ok::<(), ()>(())
-    });
-    if let Err(error) = drawn {
-        warn!(text, "cannot draw overlay text: {error:?}");
+    let (glyphs, _) = layout(font, text, (x as f32, y as f32), size_px);
+    for glyph in glyphs {
+        let Some(outline) = font.outline_glyph(glyph) else { continue };
+        let bounds = outline.px_bounds();
+        outline.draw(|glyph_x, glyph_y, coverage| {
+            let px = bounds.min.x as i64 + glyph_x as i64;
+            let py = bounds.min.y as i64 + glyph_y as i64;
+            if (0..width).contains(&px) && (0..height).contains(&py) {
+                let pixel = canvas.get_pixel_mut(px as u32, py as u32);
+                *pixel = blend(*pixel, colour, coverage.clamp(0.0, 1.0));
+            }
+        });
     }
 }
 
@@ -94,7 +122,7 @@ pub fn draw_label(
     rect
 }
 
-/// The box [`draw_label`] fills for `text` at `(x, y)`.
+/// Computes the box that [`draw_label`] fills for `text` at `(x, y)`.
 pub fn label_rect(text: &str, (x, y): (i64, i64), size_px: u32, pad: u32) -> PixelRect {
     let width = (text_width(text, size_px) + 2 * pad) as i64;
     let height = (line_height(size_px) + 2 * pad) as i64;
@@ -133,6 +161,20 @@ mod tests {
         let last = *lit_rows.last().unwrap() as i64;
         assert!(first >= top, "glyphs start at row {first}, above the line top {top}");
         assert!(last < top + line_height(size) as i64, "glyphs end at row {last}, below the line");
+    }
+
+    #[test]
+    fn text_width_matches_drawn_extent() {
+        let mut canvas = RgbImage::from_pixel(300, 30, BLACK);
+        let text = "chosen: red_mug 0.83";
+        draw_text(&mut canvas, text, (0, 0), 16, WHITE);
+        let right = (0..canvas.width())
+            .filter(|&x| (0..canvas.height()).any(|y| canvas.get_pixel(x, y)[0] > 0))
+            .max()
+            .expect("text was drawn");
+        let width = text_width(text, 16);
+        assert!(right < width, "ink reaches column {right}, past the measured width {width}");
+        assert!(right + 4 >= width, "ink ends at column {right}, far short of the measured width {width}");
     }
 
     #[test]
