@@ -71,7 +71,7 @@ fn status_text(frame: &RecordedFrame) -> String {
     text
 }
 
-/// The phase's name as evidence rows spell it, e.g. `pre_grasp`.
+/// Returns the phase's name as evidence rows spell it, e.g. `pre_grasp`.
 fn phase_name(phase: Phase) -> String {
     match serde_json::to_value(phase) {
         Ok(serde_json::Value::String(name)) => name,
@@ -80,7 +80,7 @@ fn phase_name(phase: Phase) -> String {
     }
 }
 
-/// What perception chose at this frame, or the choice it is following.
+/// Describes what perception chose at this frame, or the choice it is following.
 fn selection_text(frame: &RecordedFrame, context: &OverlayContext) -> String {
     if !frame.candidates.is_empty() {
         let count = frame.candidates.len();

@@ -33,7 +33,8 @@ const LABEL_PAD_PX: u32 = 2;
 const MARKER_ARM_PX: i64 = 9;
 const MARKER_LINE_PX: i64 = 3;
 
-/// What [`overlay`] needs besides the frame: the episode's instruction, target and outcome.
+/// Episode facts that [`overlay`] draws besides the frame: instruction, target, decision and
+/// outcome.
 #[derive(Debug, Clone, Copy)]
 pub struct OverlayContext<'a> {
     /// Id of the instructed object; boxes over it are drawn in [`TARGET_COLOUR`].
@@ -41,7 +42,7 @@ pub struct OverlayContext<'a> {
     pub instruction: &'a str,
     /// The episode's first decision, summarised in the caption of frames without candidates.
     pub decision: Option<&'a DecisionRecord>,
-    /// How the episode ended, shown in the caption of every frame.
+    /// The episode's outcome, shown in the caption of every frame.
     pub outcome: Option<&'a Outcome>,
 }
 
@@ -118,7 +119,8 @@ pub fn heat_peak(heat: &HeatMap) -> Option<(usize, f32)> {
         .max_by(|a, b| a.1.total_cmp(&b.1))
 }
 
-/// Marks the centre of the heat map's best cell, where the tracker's matched region is centred.
+/// Marks the centre of the heat map's best cell, the peak that the tracker grows its matched
+/// region from.
 fn draw_peak(image: &mut RgbImage, heat: &HeatMap, scale: u32) {
     let Some((cell, _)) = heat_peak(heat) else { return };
     let rect = cell_rect(heat, cell, scale);

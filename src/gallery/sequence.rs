@@ -11,8 +11,9 @@ use crate::episode::RecordedFrame;
 pub const GIF_MAX_FRAMES: usize = 100;
 /// How long the last frame stays on screen before the GIF loops, in milliseconds.
 pub const LAST_FRAME_HOLD_MS: u32 = 2000;
-/// Shortest frame delay. Browsers show delays under 20 ms as 100 ms, and GIF stores delays in
-/// hundredths of a second.
+/// Shortest frame delay: two of the hundredths of a second in which GIF stores delays.
+/// NOTE: many GIF viewers are reported to slow shorter delays to 100 ms. This was not checked
+/// here.
 pub const MIN_DELAY_MS: u32 = 20;
 
 /// Returns the index of the frame whose step is the decision's step. When the row has no

@@ -52,7 +52,8 @@ fn frame(step: u64) -> RecordedFrame {
     }
 }
 
-/// A frame with a box over the target at the left and one over another object at the right.
+/// Builds a frame with a box over the target at the left and one over another object at the
+/// right.
 fn selection_frame(chosen: usize) -> RecordedFrame {
     RecordedFrame {
         candidates: vec![
@@ -248,7 +249,8 @@ fn gif_decodes_with_frames_and_delays() {
     let delays: Vec<(u32, u32)> = frames.iter().map(|f| f.delay().numer_denom_ms()).collect();
     assert_eq!(delays, vec![(100, 1), (250, 1), (2000, 1)]);
     let middle = frames[1].buffer().get_pixel(20, 15);
-    assert!(middle[1] > 150 && middle[0] < 100, "second frame is green, got {middle:?}");
+    assert!(middle[1] > 150, "second frame is green, got {middle:?}");
+    assert!(middle[0] < 100, "second frame is green, got {middle:?}");
 }
 
 #[test]

@@ -15,8 +15,8 @@ const LINE_SPACING_PX: u32 = 3;
 /// Marks text cut to fit its space.
 const ELLIPSIS: char = '…';
 
-/// The report font, parsed once. `None` only if the embedded file is not a font, which the
-/// report's font registration also rejects.
+/// Returns the report font, parsed once, or `None` if the embedded file is not a font. The
+/// report's font registration panics in that case.
 fn font() -> Option<&'static FontRef<'static>> {
     static FONT: OnceLock<Option<FontRef<'static>>> = OnceLock::new();
     FONT.get_or_init(|| match FontRef::try_from_slice(DEJAVU_SANS) {
