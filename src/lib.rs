@@ -8,6 +8,7 @@
 pub mod act;
 pub mod dataset;
 pub mod episode;
+pub mod gallery;
 pub mod perception;
 pub mod observe;
 pub mod perturb;

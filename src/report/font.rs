@@ -4,7 +4,7 @@
 use std::sync::Once;
 
 /// DejaVu Sans (Bitstream Vera licence, see assets/fonts/DejaVuSans.LICENSE).
-const DEJAVU_SANS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+pub const DEJAVU_SANS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
 /// Family name under which the font is registered with plotters.
 pub const FONT_FAMILY: &str = "sans-serif";
