@@ -41,10 +41,12 @@ fn flip_writes_a_consistent_pair() {
 
     let before = read_json(&out.join("before/row.json"));
     assert!(out.join("before/decision.png").is_file());
+    assert!(out.join("before/decision_overlay.png").is_file());
     assert_eq!(before["decision"]["chosen_object"].as_str(), record["base_chosen_object"].as_str());
     if record["found"] == true {
         let after = read_json(&out.join("after/row.json"));
         assert!(out.join("after/decision.png").is_file());
+        assert!(out.join("after/decision_overlay.png").is_file());
         let (low, high) = (record["before_magnitude"].as_f64().unwrap(), record["after_magnitude"].as_f64().unwrap());
         assert!(low < high, "the bracket is ordered: {low} < {high}");
         assert!(high - low <= 10.0, "the bracket is within the tolerance: {low}..{high}");

@@ -223,6 +223,12 @@ pub fn write_result(dir: &Path, result: &FlipResult, request: &FlipSearch) -> an
             let path = side_dir.join("decision.png");
             frame.rgb.save(&path).with_context(|| format!("cannot write {}", path.display()))?;
             written.push(path);
+            let context = crate::gallery::OverlayContext::from_row(&probe.row);
+            let path = side_dir.join("decision_overlay.png");
+            crate::gallery::overlay(frame, &context)
+                .save(&path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            written.push(path);
         }
     }
     written.push(writer.path().to_path_buf());

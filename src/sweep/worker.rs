@@ -192,5 +192,7 @@ pub fn gallery_dir(out_dir: &Path, key: &str) -> PathBuf {
 /// skipped: the row matters more than its pictures.
 fn write_gallery(out_dir: &Path, key: &str, frames: &[RecordedFrame], row: &EvidenceRow) {
     let dir = gallery_dir(out_dir, key);
-    let _ = (dir, frames, row);
+    if let Err(error) = crate::gallery::write_episode(&dir, frames, row) {
+        warn!(job = %key, "cannot write the failure gallery: {error:#}");
+    }
 }
