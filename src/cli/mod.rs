@@ -2,10 +2,12 @@
 
 mod bench;
 mod check;
+mod compare;
 mod dataset;
 mod embed;
 mod perception;
 mod rates;
+mod report;
 mod run;
 mod summary;
 mod train;
@@ -62,6 +64,10 @@ pub enum Command {
     /// Measure a SigLIP or DINOv2 checkpoint on a dataset's test split.
     #[command(subcommand)]
     Eval(train::EvalCommand),
+    /// Tables, plots, a gallery of failures, gates and JUnit XML over run directories.
+    Report(report::ReportArgs),
+    /// Paired success difference of two runs that differ only in the encoder or routing.
+    Compare(compare::CompareArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,5 +106,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Dataset(args) => dataset::run_dataset(&args, &cli.assets),
         Command::Train(command) => train::train(&command).map(|()| ExitCode::SUCCESS),
         Command::Eval(command) => train::eval(&command).map(|()| ExitCode::SUCCESS),
+        Command::Report(args) => report::report(&args),
+        Command::Compare(args) => compare::compare(&args),
     }
 }

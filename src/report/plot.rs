@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use tracing::info;
 
 use super::font::{register_fonts, FONT_FAMILY};
@@ -25,6 +26,27 @@ const X_PADDING_SHARE: f64 = 0.06;
 const SINGLE_MAGNITUDE_HALF_RANGE: f64 = 1.0;
 /// Top of the y axis, above 1 so error bars that reach 1 stay visible.
 const Y_MAX: f64 = 1.05;
+/// Width of the legend strip right of the chart, pixels.
+const LEGEND_WIDTH_PX: u32 = 240;
+const LEGEND_ROW_PX: i32 = 26;
+const LEGEND_SWATCH_PX: i32 = 24;
+/// Horizontal offset between the lines of neighbouring labels, as a share of the x range, so
+/// that error bars at the same magnitude do not cover each other.
+const DODGE_SHARE: f64 = 0.008;
+/// Line colours in label order: the Tableau 10 palette, distinct on white and in greyscale
+/// steps; labels beyond ten reuse it.
+const LINE_COLOURS: [(u8, u8, u8); 10] = [
+    (31, 119, 180),
+    (214, 39, 40),
+    (44, 160, 44),
+    (255, 127, 14),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (127, 127, 127),
+    (188, 189, 34),
+    (23, 190, 207),
+];
 
 /// One point of a line: magnitude, success rate and its Wilson interval.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,9 +139,10 @@ fn x_range(plot: &AxisPlot) -> (f64, f64) {
 fn draw_plot(path: &Path, plot: &AxisPlot) -> Result<(), Box<dyn std::error::Error>> {
     let root = BitMapBackend::new(path, (PLOT_WIDTH_PX, PLOT_HEIGHT_PX)).into_drawing_area();
     root.fill(&WHITE)?;
+    let (chart_area, legend_area) = root.split_horizontally(PLOT_WIDTH_PX - LEGEND_WIDTH_PX);
     let (x_min, x_max) = x_range(plot);
     let unit = if plot.unit.is_empty() { String::new() } else { format!(" ({})", plot.unit) };
-    let mut chart = ChartBuilder::on(&root)
+    let mut chart = ChartBuilder::on(&chart_area)
         .caption(format!("{}: success rate vs {}", plot.scene, plot.axis), (FONT_FAMILY, TITLE_FONT_PX))
         .margin(MARGIN_PX)
         .x_label_area_size(50)
@@ -129,32 +152,57 @@ fn draw_plot(path: &Path, plot: &AxisPlot) -> Result<(), Box<dyn std::error::Err
         .configure_mesh()
         .x_desc(format!("{}{unit}", plot.axis))
         .y_desc("success rate (Wilson 95 % interval)")
+        .x_label_formatter(&|value| tick_label(*value))
+        .y_label_formatter(&|value| tick_label(*value))
         .label_style((FONT_FAMILY, LABEL_FONT_PX))
         .axis_desc_style((FONT_FAMILY, LABEL_FONT_PX))
         .draw()?;
 
-    for (index, (label, points)) in plot.lines.iter().enumerate() {
-        let colour = Palette99::pick(index).to_rgba();
-        chart
-            .draw_series(LineSeries::new(points.iter().map(|p| (p.magnitude, p.rate)), colour.stroke_width(2)))?
-            .label(label.as_str())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+    let lines = plot.lines.len() as f64;
+    for (index, points) in plot.lines.values().enumerate() {
+        let colour = line_colour(index);
+        let dodge = (index as f64 - (lines - 1.0) / 2.0) * DODGE_SHARE * (x_max - x_min);
+        let at = |p: &PlotPoint| p.magnitude + dodge;
+        chart.draw_series(LineSeries::new(points.iter().map(|p| (at(p), p.rate)), colour.stroke_width(2)))?;
         chart.draw_series(
             points
                 .iter()
-                .map(|p| ErrorBar::new_vertical(p.magnitude, p.low, p.rate, p.high, colour.stroke_width(1), ERROR_BAR_WIDTH_PX)),
+                .map(|p| ErrorBar::new_vertical(at(p), p.low, p.rate, p.high, colour.stroke_width(1), ERROR_BAR_WIDTH_PX)),
         )?;
-        chart.draw_series(points.iter().map(|p| Circle::new((p.magnitude, p.rate), POINT_RADIUS_PX, colour.filled())))?;
+        chart.draw_series(points.iter().map(|p| Circle::new((at(p), p.rate), POINT_RADIUS_PX, colour.filled())))?;
     }
-    chart
-        .configure_series_labels()
-        .label_font((FONT_FAMILY, LABEL_FONT_PX))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::LowerLeft)
-        .draw()?;
+    draw_legend(&legend_area, plot.lines.keys())?;
     root.present()?;
     Ok(())
+}
+
+/// Draws one swatch and label per line, top to bottom, in the strip right of the chart.
+fn draw_legend<'a>(
+    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    labels: impl Iterator<Item = &'a String>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let top = (MARGIN_PX + TITLE_FONT_PX) as i32 + LEGEND_ROW_PX;
+    for (index, label) in labels.enumerate() {
+        let y = top + index as i32 * LEGEND_ROW_PX;
+        let colour = line_colour(index);
+        area.draw(&PathElement::new(vec![(0, y), (LEGEND_SWATCH_PX, y)], colour.stroke_width(3)))?;
+        area.draw(&Circle::new((LEGEND_SWATCH_PX / 2, y), POINT_RADIUS_PX, colour.filled()))?;
+        let style = TextStyle::from((FONT_FAMILY, LABEL_FONT_PX).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+        area.draw(&Text::new(label.clone(), (LEGEND_SWATCH_PX + 8, y), style))?;
+    }
+    Ok(())
+}
+
+fn line_colour(index: usize) -> RGBColor {
+    let (r, g, b) = LINE_COLOURS[index % LINE_COLOURS.len()];
+    RGBColor(r, g, b)
+}
+
+/// Tick text with at most three decimals and no trailing zeros: `-20`, `0.5`, `0.125`.
+fn tick_label(value: f64) -> String {
+    let text = format!("{value:.3}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" { "0".to_owned() } else { text.to_owned() }
 }
 
 #[cfg(test)]
@@ -184,6 +232,13 @@ mod tests {
         assert_eq!(magnitudes, [-20.0, 0.0, 20.0]);
         // The oracle has no base rows, so its line has only its own point.
         assert_eq!(plots[0].lines["oracle"].len(), 1);
+    }
+
+    #[test]
+    fn tick_label_trims_zeros() {
+        assert_eq!(tick_label(-20.0), "-20");
+        assert_eq!(tick_label(0.5), "0.5");
+        assert_eq!(tick_label(-0.0001), "0");
     }
 
     #[test]
