@@ -48,7 +48,8 @@ impl LoadedRow {
                 tag.baseline,
                 tag.axis.clone(),
                 tag.magnitude,
-                tag.unit.clone(),
+                // The unperturbed scene has no unit; sweeps may still copy one into its tag.
+                if tag.axis == BASE_AXIS { String::new() } else { tag.unit.clone() },
             ),
             None => (
                 derived_job_key(&row),
