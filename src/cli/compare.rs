@@ -28,10 +28,10 @@ pub struct CompareArgs {
     /// Seed of the bootstrap's random stream.
     #[arg(long, default_value_t = 0, value_name = "S")]
     pub seed: u64,
-    /// Perception label to take from A when A holds several (a sweep with several perceptions).
+    /// Perception label to take from A when A contains several (a sweep with several perceptions).
     #[arg(long, value_name = "LABEL")]
     pub label_a: Option<String>,
-    /// Perception label to take from B when B holds several.
+    /// Perception label to take from B when B contains several.
     #[arg(long, value_name = "LABEL")]
     pub label_b: Option<String>,
 }

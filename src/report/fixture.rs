@@ -6,7 +6,7 @@ use super::load::LoadedRow;
 
 pub const SCENE_SHA: &str = "6b71d7acb1143b4608d3a19b421b7bd69e08f0e966b3303efecc9b43fd9cb130";
 
-/// A row of scene `tabletop_mugs` as `run` writes it, without a sweep tag.
+/// Builds a row of scene `tabletop_mugs` as `run` writes it, without a sweep tag.
 pub fn plain_row(perception: &str, seed: u64, failure: Option<FailureKind>) -> EvidenceRow {
     let value = serde_json::json!({
         "pickloop_version": "0.1.0",
@@ -38,7 +38,7 @@ pub fn plain_row(perception: &str, seed: u64, failure: Option<FailureKind>) -> E
     serde_json::from_value(value).expect("the synthetic row matches EvidenceRow")
 }
 
-/// A sweep row for `label` on `axis` at `magnitude`, with a job key unique to its inputs.
+/// Builds a sweep row for `label` on `axis` at `magnitude`, with a job key unique to its inputs.
 pub fn swept_row(label: &str, axis: &str, magnitude: f64, seed: u64, failure: Option<FailureKind>) -> EvidenceRow {
     let mut row = plain_row(label, seed, failure);
     if axis != super::load::BASE_AXIS {

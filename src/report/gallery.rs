@@ -9,7 +9,7 @@ use tracing::info;
 
 use super::load::LoadedRow;
 
-/// Directory inside a run (and inside the report) that holds one folder per job.
+/// Directory inside a run (and inside the report) that contains one folder per job.
 pub const GALLERY_DIR: &str = "gallery";
 /// Files an episode's gallery folder may contain, in the order they are shown, with captions.
 pub const GALLERY_FILES: [(&str, &str); 4] = [

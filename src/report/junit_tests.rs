@@ -65,7 +65,7 @@ fn junit_counts_match_cases() {
     let root = &elements[0];
     assert_eq!(root.name, "testsuites");
     assert_eq!(root.attributes["tests"], "3");
-    // The siglip axis (1 of 3) fails its gate, so both of its cases carry a failure; the
+    // The siglip axis (1 of 3) fails its gate, so both of its cases carry a failure. The
     // oracle is a baseline and is never gated.
     assert_eq!(root.attributes["failures"], "2");
     assert_eq!(root.attributes["errors"], "2");

@@ -123,7 +123,8 @@ mod tests {
         let p = mcnemar_exact_p(1000, 1000);
         assert!((p - 1.0).abs() < 1e-9, "p = {p}");
         let p = mcnemar_exact_p(900, 1100);
-        assert!(p > 0.0 && p < 1e-5, "p = {p}");
+        assert!(p > 0.0, "p = {p}");
+        assert!(p < 1e-5, "p = {p}");
     }
 
     #[test]
@@ -137,7 +138,8 @@ mod tests {
         let values: Vec<f64> = (0..40).map(|i| if i % 4 == 0 { 1.0 } else { 0.0 }).collect();
         let first = bootstrap_mean_interval(&values, 2000, 7).unwrap();
         assert_eq!(bootstrap_mean_interval(&values, 2000, 7).unwrap(), first);
-        assert!(first.0 < 0.25 && first.1 > 0.25, "interval {first:?}");
+        assert!(first.0 < 0.25, "interval {first:?}");
+        assert!(first.1 > 0.25, "interval {first:?}");
         // The normal approximation gives 0.25 ± 1.96 * sqrt(0.25 * 0.75 / 40) = 0.116..0.384.
         assert!((first.0 - 0.116).abs() < 0.04, "low {}", first.0);
         assert!((first.1 - 0.384).abs() < 0.04, "high {}", first.1);

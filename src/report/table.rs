@@ -28,7 +28,7 @@ pub fn render_header(evidence: &Evidence) -> String {
     out
 }
 
-/// The condition table, the axis table and, when gates ran, the gate table.
+/// Renders the condition table, the axis table and, when gates ran, the gate table.
 pub fn render_tables(conditions: &[Condition], axes: &[AxisGroup], gates: &[GateResult]) -> String {
     let kinds: Vec<&str> = FAILURE_KINDS.iter().map(|k| k.as_str()).collect();
     let mut out = format!("{TABLES_HEADING}\n\n");

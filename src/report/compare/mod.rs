@@ -17,7 +17,7 @@ use super::load::{Evidence, LoadedRow};
 /// Default number of bootstrap resamples.
 pub const DEFAULT_RESAMPLES: usize = 10_000;
 
-/// What identifies one episode across runs: scene file hash, perturbation labels and seed.
+/// Identity of one episode across runs: scene file hash, perturbation labels and seed.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PairKey {
     pub scene_sha256: String,
@@ -59,8 +59,8 @@ pub struct Pairing {
     pub one_sided_keys: BTreeSet<String>,
 }
 
-/// Pairs the rows of `a` and `b`. Each side must hold one perception label, or the one named
-/// by `label_a`/`label_b`; every episode must have a partner, and partners may differ only in
+/// Pairs the rows of `a` and `b`. Each side must contain one perception label, or the one
+/// named by `label_a`/`label_b`. Every episode needs a partner, and partners may differ only in
 /// the encoder or routing (see [`check_pair`]).
 pub fn pair_runs(a: &Evidence, b: &Evidence, label_a: Option<&str>, label_b: Option<&str>) -> anyhow::Result<Pairing> {
     let (label_a, rows_a) = select_label(&a.rows, label_a, "A", "--label-a")?;
@@ -103,7 +103,7 @@ fn select_label(rows: &[LoadedRow], requested: Option<&str>, side: &str, flag: &
         Some(label) if labels.contains(label) => label.to_owned(),
         Some(label) => bail!("run {side} has no rows with perception label {label:?}; labels present: {listed}"),
         None if labels.len() == 1 => listed,
-        None => bail!("run {side} holds several perception labels ({listed}); choose one with {flag}"),
+        None => bail!("run {side} contains several perception labels ({listed}); choose one with {flag}"),
     };
     let selected = rows.iter().filter(|r| r.label == label).cloned().collect();
     Ok((label, selected))
@@ -114,7 +114,7 @@ fn index_by_key(rows: &[LoadedRow], side: &str) -> anyhow::Result<BTreeMap<PairK
     for row in rows {
         if let Some(previous) = by_key.insert(PairKey::of(row), row.clone()) {
             bail!(
-                "run {side} holds two episodes for {} ({}:{} and {}:{}) with different job keys; \
+                "run {side} contains two episodes for {} ({}:{} and {}:{}) with different job keys; \
                  pass one run per side or remove one of them",
                 PairKey::of(row),
                 previous.file.display(),
@@ -168,7 +168,7 @@ mod tests {
         a.rows.push(loaded(plain_row("oracle", 1000, None)));
         let b = side("clip+dinov2", &[None]);
         let error = pair_runs(&a, &b, None, None).unwrap_err().to_string();
-        assert!(error.contains("holds several perception labels (oracle, siglip+dinov2); choose one with --label-a"), "{error}");
+        assert!(error.contains("contains several perception labels (oracle, siglip+dinov2); choose one with --label-a"), "{error}");
         assert_eq!(pair_runs(&a, &b, Some("oracle"), None).unwrap().label_a, "oracle");
         assert!(pair_runs(&a, &b, Some("clip"), None).is_err());
     }

@@ -106,7 +106,8 @@ fn magnitude_cell(row: &CompareRow) -> String {
     row.magnitude.map_or_else(|| "all".to_owned(), |m| m.to_string())
 }
 
-/// The comparison as Markdown: the inputs, then one table row per condition and the overall row.
+/// Renders the comparison as Markdown: the inputs, then one table row per condition and the
+/// overall row.
 pub fn render_markdown(pairing: &Pairing, rows: &[CompareRow], inputs: (&str, &str), resamples: usize, seed: u64) -> String {
     let mut out = String::from("# Paired comparison\n\n");
     let _ = writeln!(out, "- A: `{}`, perception {}", inputs.0, pairing.label_a);
@@ -220,7 +221,8 @@ mod tests {
         assert_eq!((azimuth.only_a, azimuth.only_b), (10, 2));
         assert!((azimuth.p_value - 0.0386).abs() < 1e-3, "p = {}", azimuth.p_value);
         assert!((azimuth.difference - (-8.0 / 12.0)).abs() < 1e-12);
-        assert!(azimuth.interval.0 < azimuth.difference && azimuth.difference < azimuth.interval.1);
+        assert!(azimuth.interval.0 < azimuth.difference, "interval {:?}", azimuth.interval);
+        assert!(azimuth.difference < azimuth.interval.1, "interval {:?}", azimuth.interval);
         let overall = &rows[2];
         assert_eq!((overall.scene.as_str(), overall.magnitude, overall.pairs), ("all", None, 15));
         assert_eq!((overall.successes_a, overall.successes_b), (13, 5));
