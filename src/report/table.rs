@@ -39,11 +39,11 @@ pub fn render_tables(conditions: &[Condition], axes: &[AxisGroup], gates: &[Gate
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} |",
-            c.scene,
-            c.axis,
+            md_cell(&c.scene),
+            md_cell(&c.axis),
             c.magnitude,
-            c.unit,
-            c.label,
+            md_cell(&c.unit),
+            md_cell(&c.label),
             yes_no(c.baseline),
             cells.join(" | ")
         );
@@ -57,10 +57,10 @@ pub fn render_tables(conditions: &[Condition], axes: &[AxisGroup], gates: &[Gate
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} |",
-            a.scene,
-            a.axis,
-            a.unit,
-            a.label,
+            md_cell(&a.scene),
+            md_cell(&a.axis),
+            md_cell(&a.unit),
+            md_cell(&a.label),
             yes_no(a.baseline),
             a.magnitudes,
             cells.join(" | ")
@@ -73,9 +73,9 @@ pub fn render_tables(conditions: &[Condition], axes: &[AxisGroup], gates: &[Gate
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {:.3} | {} | {} |",
-                g.scene,
-                g.axis,
-                g.label,
+                md_cell(&g.scene),
+                md_cell(&g.axis),
+                md_cell(&g.label),
                 g.episodes,
                 g.successes,
                 g.rate,
@@ -101,6 +101,11 @@ fn count_cells(counts: &Counts) -> Vec<String> {
     ];
     cells.extend(counts.failures.iter().map(u64::to_string));
     cells
+}
+
+/// Escapes `|`, which would end a Markdown table cell, and turns line breaks into spaces.
+pub fn md_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
 fn yes_no(flag: bool) -> &'static str {
@@ -167,6 +172,11 @@ mod tests {
         let text = render_tables(&conditions(&rows).unwrap(), &axis_groups(&rows), &[]);
         assert!(text.contains("| tabletop_mugs | camera_azimuth | 20 | deg | siglip | no | 2 | 1 | 0.500 | 0.095 | 0.905 | 0 | 0 | 0 | 1 | 0 | 0 | 0 |"), "{text}");
         assert!(!text.contains("## Gates"));
+    }
+
+    #[test]
+    fn md_cell_escapes_pipes() {
+        assert_eq!(md_cell("a|b\nc"), "a\\|b c");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use anyhow::Context;
 use super::{Pair, Pairing};
 use crate::report::load::axis_order;
 use crate::report::stats::{bootstrap_mean_interval, mcnemar_exact_p, rate};
+use crate::report::table::md_cell;
 
 /// Paired results of one condition, or of all pairs when `magnitude` is `None`.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,10 +127,10 @@ pub fn render_markdown(pairing: &Pairing, rows: &[CompareRow], inputs: (&str, &s
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {n} | {:.3} ({}) | {:.3} ({}) | {:+.3} | {:+.3} to {:+.3} | {} | {} | {:.4} |",
-            row.scene,
-            row.axis,
+            md_cell(&row.scene),
+            md_cell(&row.axis),
             magnitude_cell(row),
-            row.unit,
+            md_cell(&row.unit),
             rate(row.successes_a, n),
             row.successes_a,
             rate(row.successes_b, n),
