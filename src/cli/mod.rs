@@ -2,12 +2,14 @@
 
 mod bench;
 mod check;
+mod compare;
 mod dataset;
 mod embed;
 mod flip;
 mod perception;
 mod perturb;
 mod rates;
+mod report;
 mod run;
 mod summary;
 mod sweep;
@@ -73,6 +75,10 @@ pub enum Command {
     /// Runs sweep jobs read from standard input (started by `sweep`).
     #[command(hide = true)]
     SweepWorker(sweep::WorkerArgs),
+    /// Tables, plots, a gallery of failures, gates and JUnit XML over run directories.
+    Report(report::ReportArgs),
+    /// Paired success difference of two runs that differ only in the encoder or routing.
+    Compare(compare::CompareArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,5 +126,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sweep(args) => sweep::run_sweep(&args, &cli.assets, cli.verbose),
         Command::Flip(args) => flip::run_flip(&args, &cli.assets),
         Command::SweepWorker(args) => sweep::run_worker(&args, &cli.assets),
+        Command::Report(args) => report::report(&args),
+        Command::Compare(args) => compare::compare(&args),
     }
 }

@@ -4,9 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use pickloop::episode::EvidenceRow;
-
-/// z for a two-sided 95 % interval.
-const Z_95: f64 = 1.959_963_984_540_054;
+use pickloop::report::stats::wilson_interval;
 
 #[derive(Debug, Default)]
 struct Group {
@@ -71,42 +69,5 @@ impl Summary {
             );
         }
         out
-    }
-}
-
-/// Wilson score interval for `successes` out of `n` at 95 % confidence.
-pub fn wilson_interval(successes: u64, n: u64) -> (f64, f64) {
-    if n == 0 {
-        return (0.0, 1.0);
-    }
-    let n_f = n as f64;
-    let p = successes as f64 / n_f;
-    let z2 = Z_95 * Z_95;
-    let denominator = 1.0 + z2 / n_f;
-    let centre = (p + z2 / (2.0 * n_f)) / denominator;
-    let half = Z_95 * (p * (1.0 - p) / n_f + z2 / (4.0 * n_f * n_f)).sqrt() / denominator;
-    // At 0 or n successes the bound is exactly 0 or 1; rounding would leave a few ulps.
-    let low = if successes == 0 { 0.0 } else { (centre - half).max(0.0) };
-    let high = if successes == n { 1.0 } else { (centre + half).min(1.0) };
-    (low, high)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wilson_interval;
-
-    #[test]
-    fn wilson_matches_known_values() {
-        // 19 of 20: the Wilson 95 % interval is about 0.764 to 0.991.
-        let (low, high) = wilson_interval(19, 20);
-        assert!((low - 0.7639).abs() < 1e-3, "low = {low}");
-        assert!((high - 0.9911).abs() < 1e-3, "high = {high}");
-    }
-
-    #[test]
-    fn wilson_bounds_stay_in_unit_interval() {
-        assert_eq!(wilson_interval(0, 10).0, 0.0);
-        assert_eq!(wilson_interval(10, 10).1, 1.0);
-        assert_eq!(wilson_interval(0, 0), (0.0, 1.0));
     }
 }
