@@ -165,6 +165,7 @@ fn tracker_follows_orbit() {
             continue;
         }
         assert_eq!(update.lost, None, "lost at {time_s} s with confidence {}", update.confidence);
+        assert_eq!(update.heat.matched_pixel, Some(update.pixel), "at {time_s} s the heat map lacks the match");
         let [u, v] = update.pixel;
         let margin = CELL_PX as f32 / 2.0;
         let inside_u = (u_min as f32 - margin..=u_max as f32 + 1.0 + margin).contains(&u);
@@ -210,4 +211,5 @@ fn tracker_reports_loss_out_of_view() {
     assert_eq!(update.lost, Some(LossReason::LowConfidence), "confidence {}", update.confidence);
     assert!(update.position.is_none());
     assert!(update.confidence < TrackerSettings::default().loss_threshold);
+    assert_eq!(update.heat.matched_pixel, None, "a lost target has no matched pixel");
 }

@@ -29,9 +29,11 @@ pub const OTHER_BOX_PX: u32 = 2;
 pub const LABEL_FONT_PX: u32 = 13;
 /// Space between a box label's text and its background edge.
 const LABEL_PAD_PX: u32 = 2;
-/// Distance from the centre of the peak marker to each tip, and the width of its lines.
+/// Distance from the centre of the match marker to each tip, and the width of its lines.
 const MARKER_ARM_PX: i64 = 9;
 const MARKER_LINE_PX: i64 = 3;
+/// Outline width of the heat map's best cell.
+const PEAK_CELL_PX: u32 = 2;
 
 /// Episode facts that [`overlay`] draws besides the frame: instruction, target, decision and
 /// outcome.
@@ -61,8 +63,8 @@ impl<'a> OverlayContext<'a> {
 /// Draws what perception saw and decided on one frame.
 ///
 /// The frame is enlarged by [`overlay_scale`]. On it go the heat map (cells with a score
-/// only), every candidate box with its true object and score (the chosen one thicker), and a
-/// marker on the heat map's best cell. Below it a caption strip gives time, phase, confidence,
+/// only) with its best cell outlined and a cross on the tracker's match, and every candidate
+/// box with its true object and score (the chosen one thicker). Below it a caption strip gives time, phase, confidence,
 /// the selection, events, the instruction and the outcome.
 pub fn overlay(frame: &RecordedFrame, context: &OverlayContext) -> RgbImage {
     let scale = overlay_scale(frame.rgb.width());
@@ -72,7 +74,7 @@ pub fn overlay(frame: &RecordedFrame, context: &OverlayContext) -> RgbImage {
     }
     draw_candidates(&mut image, &frame.candidates, frame.chosen, context.target, scale);
     if let Some(heat) = &frame.heat {
-        draw_peak(&mut image, heat, scale);
+        draw_match(&mut image, heat, scale);
     }
 
     let lines = caption_lines(frame, context);
@@ -119,13 +121,16 @@ pub fn heat_peak(heat: &HeatMap) -> Option<(usize, f32)> {
         .max_by(|a, b| a.1.total_cmp(&b.1))
 }
 
-/// Marks the centre of the heat map's best cell, the peak that the tracker grows its matched
-/// region from.
-fn draw_peak(image: &mut RgbImage, heat: &HeatMap, scale: u32) {
-    let Some((cell, _)) = heat_peak(heat) else { return };
-    let rect = cell_rect(heat, cell, scale);
-    let centre = ((rect.x0 + rect.x1) / 2, (rect.y0 + rect.y1) / 2);
-    crosshair(image, centre, MARKER_ARM_PX, MARKER_LINE_PX, MARKER_COLOUR, MARKER_OUTLINE);
+/// Outlines the heat map's best cell, the peak that the tracker grows its matched region
+/// from, and puts a cross on the region's centroid when the step kept an estimate.
+fn draw_match(image: &mut RgbImage, heat: &HeatMap, scale: u32) {
+    if let Some((cell, _)) = heat_peak(heat) {
+        outline_rect(image, cell_rect(heat, cell, scale), PEAK_CELL_PX, MARKER_COLOUR);
+    }
+    if let Some([u, v]) = heat.matched_pixel {
+        let centre = ((u * scale as f32).round() as i64, (v * scale as f32).round() as i64);
+        crosshair(image, centre, MARKER_ARM_PX, MARKER_LINE_PX, MARKER_COLOUR, MARKER_OUTLINE);
+    }
 }
 
 /// Overlay pixels of an inclusive frame bounding box `[u_min, v_min, u_max, v_max]`.

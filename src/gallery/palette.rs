@@ -12,9 +12,9 @@ pub const TEXT_COLOUR: Rgb<u8> = Rgb([240, 240, 240]);
 pub const LOST_TEXT_COLOUR: Rgb<u8> = Rgb([255, 150, 90]);
 /// Background of the caption strip and of the labels of candidates that were not chosen.
 pub const CAPTION_BACKGROUND: Rgb<u8> = Rgb([22, 24, 28]);
-/// Centre lines of the marker on the heat map's peak cell.
+/// Cross on the tracker's match and outline of the heat map's best cell.
 pub const MARKER_COLOUR: Rgb<u8> = Rgb([255, 255, 255]);
-/// Outline around the marker, so that it shows on light and dark cells alike.
+/// Outline around the cross, so that it shows on light and dark cells alike.
 pub const MARKER_OUTLINE: Rgb<u8> = Rgb([0, 0, 0]);
 
 /// Opacity of the heat map over the frame: 0 leaves the frame, 1 hides it.

@@ -158,14 +158,31 @@ fn heat_tints_scored_cells_only() {
     let mut scores = vec![None; 16 * 16];
     scores[0] = Some(0.9);
     scores[2] = Some(0.2);
-    frame.heat = Some(HeatMap { rows: 16, cols: 16, cell_px: [14.0, 14.0], scores });
+    let matched_pixel = Some([100.0, 150.0]);
+    frame.heat = Some(HeatMap { rows: 16, cols: 16, cell_px: [14.0, 14.0], scores, matched_pixel });
     let image = overlay(&frame, &context());
     let cell = 14 * SCALE;
-    assert_eq!(*image.get_pixel(1, 1), blend(FLOOR, heat_colour(0.9), HEAT_ALPHA), "scored cell 0");
-    assert_eq!(*image.get_pixel(cell + 1, 1), FLOOR, "cell 1 has no score");
-    assert_eq!(*image.get_pixel(2 * cell + 1, cell - 1), blend(FLOOR, heat_colour(0.2), HEAT_ALPHA), "scored cell 2");
-    assert_eq!(*image.get_pixel(1, cell), FLOOR, "cell 16 has no score");
-    assert_eq!(*image.get_pixel(cell / 2, cell / 2), Rgb([255, 255, 255]), "marker on the best cell");
+    let white = Rgb([255, 255, 255]);
+    assert_eq!(*image.get_pixel(5, 5), blend(FLOOR, heat_colour(0.9), HEAT_ALPHA), "scored cell 0");
+    assert_eq!(*image.get_pixel(cell + 5, 5), FLOOR, "cell 1 has no score");
+    assert_eq!(*image.get_pixel(2 * cell + 5, cell - 5), blend(FLOOR, heat_colour(0.2), HEAT_ALPHA), "scored cell 2");
+    assert_eq!(*image.get_pixel(5, cell + 5), FLOOR, "cell 16 has no score");
+    assert_eq!(*image.get_pixel(cell / 2, 0), white, "outline of the best cell");
+    assert_eq!(*image.get_pixel(cell / 2, cell - 1), white, "outline of the best cell");
+    assert_eq!(*image.get_pixel(100 * SCALE, 150 * SCALE), white, "cross on the matched pixel");
+    assert_eq!(*image.get_pixel(100 * SCALE + 4, 150 * SCALE + 4), FLOOR, "between the arms of the cross");
+}
+
+#[test]
+fn lost_step_has_no_cross() {
+    let mut frame = frame(120);
+    let mut scores = vec![None; 4 * 4];
+    scores[5] = Some(0.3);
+    frame.heat = Some(HeatMap { rows: 4, cols: 4, cell_px: [56.0, 56.0], scores, matched_pixel: None });
+    let image = overlay(&frame, &context());
+    let centre = (56 + 28) * SCALE;
+    assert_eq!(*image.get_pixel(centre, centre), blend(FLOOR, heat_colour(0.3), HEAT_ALPHA), "no cross on the cell");
+    assert_eq!(*image.get_pixel(centre, 56 * SCALE), Rgb([255, 255, 255]), "outline of the best cell");
 }
 
 #[test]

@@ -157,6 +157,9 @@ pub struct HeatMap {
     pub cell_px: [f32; 2],
     /// `rows * cols` scores, row-major; cosine-based, so in -1..=1.
     pub scores: Vec<Option<f32>>,
+    /// Similarity-weighted centroid of the matched region in frame pixels, the image point of
+    /// the estimate. `None` when the step kept no estimate (the target was lost).
+    pub matched_pixel: Option<[f32; 2]>,
 }
 
 /// The tracker's result for one frame.
@@ -232,11 +235,12 @@ impl Tracker {
                 peak = Some(cell);
             }
         }
-        let heat = HeatMap {
+        let mut heat = HeatMap {
             rows: grid.rows,
             cols: grid.cols,
             cell_px: grid.cell_px,
             scores: similarity.iter().map(|&s| s.is_finite().then_some(s)).collect(),
+            matched_pixel: None,
         };
         let Some(peak) = peak else {
             return self.lost(0.0, LossReason::LowConfidence, heat);
@@ -268,6 +272,7 @@ impl Tracker {
             return self.lost(confidence, LossReason::NoValidDepth, heat);
         };
         self.last_pixel = pixel;
+        heat.matched_pixel = Some(pixel);
         TrackUpdate {
             pixel,
             confidence,
