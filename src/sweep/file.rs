@@ -102,6 +102,9 @@ pub struct AxisSweep {
     /// Perturbations applied together with this axis only, to compose axes.
     #[serde(default)]
     pub with: Vec<Perturbation>,
+    /// Names of the scenes this axis runs on; empty means every scene of the sweep.
+    #[serde(default)]
+    pub scenes: Vec<String>,
 }
 
 fn default_true() -> bool {

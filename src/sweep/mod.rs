@@ -91,10 +91,23 @@ pub fn prepare(options: &SweepOptions, assets: &Path, load_scene: SceneLoader) -
             .with_context(|| format!("sweep {} lists scene {}", file.name, path.display()))?;
         planned.push(PlannedScene {
             path: path.clone(),
+            name: loaded.scene.name.clone(),
             sha256: loaded.sha256.clone(),
             seed: loaded.scene.seed,
         });
         scenes.insert(path.clone(), loaded);
+    }
+    for axis in &file.axes {
+        for name in &axis.scenes {
+            if !planned.iter().any(|scene| scene.name == *name) {
+                bail!(
+                    "axis {} of sweep {} lists scene {name:?}, which is not the name of any of its scenes ({})",
+                    axis.axis.name(),
+                    file.name,
+                    planned.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+                );
+            }
+        }
     }
     let jobs = plan::plan(&file, &planned);
     check_perturbations(&jobs, &scenes, assets)?;

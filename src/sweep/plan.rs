@@ -63,6 +63,8 @@ impl Job {
 #[derive(Debug, Clone)]
 pub struct PlannedScene {
     pub path: PathBuf,
+    /// The scene's `name`, which axes' `scenes` lists refer to.
+    pub name: String,
     pub sha256: String,
     pub seed: u64,
 }
@@ -70,23 +72,26 @@ pub struct PlannedScene {
 /// Expands a sweep file into jobs ordered by scene, axis, magnitude, perception and seed.
 /// `scenes` gives the hash and base seed of each of the file's scenes, in the file's order.
 pub fn plan(sweep: &SweepFile, scenes: &[PlannedScene]) -> Vec<Job> {
-    let mut variants: Vec<(String, f64, String, Vec<Perturbation>)> = Vec::new();
+    // (axis name, magnitude, unit, perturbations, scene names the axis is limited to)
+    let mut variants: Vec<(String, f64, String, Vec<Perturbation>, &[String])> = Vec::new();
     if sweep.base {
-        variants.push((BASE_AXIS.to_owned(), 0.0, String::new(), sweep.with.clone()));
+        variants.push((BASE_AXIS.to_owned(), 0.0, String::new(), sweep.with.clone(), &[]));
     }
     for axis in &sweep.axes {
         for &magnitude in &axis.magnitudes {
             let mut perturbations = sweep.with.clone();
             perturbations.extend(axis.with.iter().copied());
             perturbations.push(Perturbation { axis: axis.axis, magnitude });
-            variants.push((axis.axis.name().to_owned(), magnitude, axis.axis.unit().to_owned(), perturbations));
+            let unit = axis.axis.unit().to_owned();
+            variants.push((axis.axis.name().to_owned(), magnitude, unit, perturbations, &axis.scenes));
         }
     }
 
     let mut jobs = Vec::new();
     for scene in scenes {
         let first_seed = sweep.first_seed.unwrap_or(scene.seed);
-        for (axis, magnitude, unit, perturbations) in &variants {
+        let applies = |only: &[String]| only.is_empty() || only.contains(&scene.name);
+        for (axis, magnitude, unit, perturbations, _) in variants.iter().filter(|v| applies(v.4)) {
             for perception in &sweep.perceptions {
                 for episode in 0..sweep.episodes {
                     let seed = first_seed + episode;
@@ -208,6 +213,7 @@ mod tests {
                 axis: Axis::CameraAzimuth,
                 magnitudes: vec![10.0, 20.0, 30.0],
                 with: Vec::new(),
+                scenes: Vec::new(),
             }],
             base: true,
             with: Vec::new(),
@@ -220,8 +226,8 @@ mod tests {
 
     fn scenes() -> Vec<PlannedScene> {
         vec![
-            PlannedScene { path: "a.ron".into(), sha256: "aa".into(), seed: 100 },
-            PlannedScene { path: "b.ron".into(), sha256: "bb".into(), seed: 200 },
+            PlannedScene { path: "a.ron".into(), name: "a".into(), sha256: "aa".into(), seed: 100 },
+            PlannedScene { path: "b.ron".into(), name: "b".into(), sha256: "bb".into(), seed: 200 },
         ]
     }
 
@@ -236,6 +242,16 @@ mod tests {
         assert_eq!(jobs[16].seed, 200);
         assert_eq!(jobs[0].axis, BASE_AXIS);
         assert!(jobs[0].perturbations.is_empty());
+    }
+
+    #[test]
+    fn axis_limited_to_named_scenes() {
+        let mut limited = sweep();
+        limited.axes[0].scenes = vec!["b".to_owned()];
+        let jobs = plan(&limited, &scenes());
+        // Scene a runs only the base; scene b runs base + 3 magnitudes.
+        assert_eq!(jobs.len(), 4 + 16);
+        assert!(jobs.iter().filter(|j| j.scene.to_str() == Some("a.ron")).all(|j| j.axis == BASE_AXIS));
     }
 
     #[test]

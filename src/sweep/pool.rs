@@ -257,7 +257,7 @@ fn close(mut worker: Worker) {
 /// Re-logs a worker's log line at its own level, so warnings stay visible above the progress
 /// bar and routine lines appear with `-v`. The worker's own timestamp and level are dropped.
 fn forward_log(slot: usize, line: &str) {
-    let mut words = line.splitn(3, ' ').filter(|w| !w.is_empty());
+    let mut words = line.split_whitespace();
     let (level, message) = match (words.next(), words.next()) {
         (Some(_time), Some(level @ ("ERROR" | "WARN" | "INFO" | "DEBUG" | "TRACE"))) => {
             (level, line.split_once(level).map_or(line, |(_, rest)| rest.trim_start()))
