@@ -28,6 +28,11 @@ pub struct PerturbArgs {
     /// File to write the perturbed scene to; standard output when left out.
     #[arg(long, value_name = "FILE.ron")]
     pub out: Option<PathBuf>,
+    /// Name of the written scene. Defaults to the scene's name followed by the perturbation
+    /// labels, e.g. `tabletop_mugs_distractors_3`, so that evidence rows and summaries keep
+    /// perturbed scenes apart.
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
 pub fn perturb(args: &PerturbArgs, assets: &Path) -> anyhow::Result<ExitCode> {
@@ -55,7 +60,10 @@ pub fn perturb(args: &PerturbArgs, assets: &Path) -> anyhow::Result<ExitCode> {
     let perturbed = apply_with(&loaded.scene, &perturbations, seed, &context)?;
 
     let mut scene = perturbed.scene;
-    scene.name = format!("{}_perturbed", scene.name);
+    scene.name = match &args.name {
+        Some(name) => name.clone(),
+        None => default_name(&loaded.scene.name, &perturbed.labels),
+    };
     let text = format!(
         "// {} perturbed with {} (seed {seed}) by `pickloop scene perturb`.\n{}\n",
         args.scene.display(),
@@ -70,6 +78,17 @@ pub fn perturb(args: &PerturbArgs, assets: &Path) -> anyhow::Result<ExitCode> {
         None => print!("{text}"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Joins the scene name and the labels with `_`, writing `=` and other characters that are
+/// awkward in file names (the name becomes part of saved frame names) as `_`.
+fn default_name(scene_name: &str, labels: &[String]) -> String {
+    let labels = labels.join("_");
+    let safe: String = labels
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '.') { c } else { '_' })
+        .collect();
+    format!("{scene_name}_{safe}")
 }
 
 /// Prints every axis with its unit, what it changes and what a magnitude does.
