@@ -94,6 +94,8 @@ fn scaled(shape: Shape, scale: f32) -> Shape {
 }
 
 /// Adds `step.count()` distractors of `kind` to the scene.
+// TODO: distractors go only on the target's support, so a full target shelf (the middle board
+// of warehouse_shelves) rejects even one, although other boards in view have room.
 pub fn add(scene: &mut Scene, step: &Step<'_>, kind: Kind, rng: &mut ChaCha8Rng) -> anyhow::Result<()> {
     let target = scene
         .objects
