@@ -94,9 +94,15 @@ impl PerturbContext {
     }
 }
 
-/// Returns the crate's own `assets/` directory, which [`apply`] uses.
+/// Environment variable that names the assets directory, as for the command line's --assets.
+pub const ASSETS_ENV: &str = "PICKLOOP_ASSETS";
+
+/// Returns the assets directory that [`apply`] uses: `$PICKLOOP_ASSETS` when set, else the
+/// crate's own `assets/` directory.
 pub fn default_assets_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets")
+    std::env::var_os(ASSETS_ENV)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("assets"))
 }
 
 /// Applies perturbations in order, each to the result of the ones before it. `seed` drives every
