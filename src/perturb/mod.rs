@@ -117,7 +117,7 @@ pub fn apply(scene: &Scene, perturbations: &[Perturbation], seed: u64) -> anyhow
     apply_with(scene, perturbations, seed, &context)
 }
 
-/// [`apply`] with an explicit arm and validation context.
+/// Applies perturbations as [`apply`] does, with an explicit arm and validation context.
 pub fn apply_with(
     scene: &Scene,
     perturbations: &[Perturbation],
