@@ -42,7 +42,11 @@ pub fn perturb(args: &PerturbArgs, assets: &Path) -> anyhow::Result<ExitCode> {
         args.axis.len(),
         args.magnitude.len()
     );
-    if let Some(axis) = args.axis.iter().find(|axis| axis.target() == Target::Frames) {
+    if let Some(axis) = args
+        .axis
+        .iter()
+        .find(|axis| axis.target() == Target::Frames)
+    {
         bail!(
             "axis {axis} changes the frames that perception receives (image-space), not the scene, \
              so it cannot be written into a scene file; use it in a perturbation sweep instead"
@@ -72,7 +76,9 @@ pub fn perturb(args: &PerturbArgs, assets: &Path) -> anyhow::Result<ExitCode> {
     );
     match &args.out {
         Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("cannot write the perturbed scene to {}", path.display()))?;
+            std::fs::write(path, text).with_context(|| {
+                format!("cannot write the perturbed scene to {}", path.display())
+            })?;
             tracing::info!(file = %path.display(), labels = ?perturbed.labels, "wrote the perturbed scene");
         }
         None => print!("{text}"),
@@ -86,7 +92,13 @@ fn default_name(scene_name: &str, labels: &[String]) -> String {
     let labels = labels.join("_");
     let safe: String = labels
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '.') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("{scene_name}_{safe}")
 }
@@ -94,13 +106,22 @@ fn default_name(scene_name: &str, labels: &[String]) -> String {
 /// Prints every axis with its unit, what it changes and what a magnitude does.
 pub fn list_axes() -> ExitCode {
     let name_width = Axis::ALL.iter().map(|a| a.name().len()).max().unwrap_or(0);
-    println!("{:name_width$}  {:6}  {:6}  description", "axis", "unit", "target");
+    println!(
+        "{:name_width$}  {:6}  {:6}  description",
+        "axis", "unit", "target"
+    );
     for &axis in Axis::ALL {
         let target = match axis.target() {
             Target::Scene => "scene",
             Target::Frames => "frames",
         };
-        println!("{:name_width$}  {:6}  {:6}  {}", axis.name(), axis.unit(), target, axis.description());
+        println!(
+            "{:name_width$}  {:6}  {:6}  {}",
+            axis.name(),
+            axis.unit(),
+            target,
+            axis.description()
+        );
     }
     ExitCode::SUCCESS
 }
