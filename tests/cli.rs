@@ -173,6 +173,7 @@ fn scene_perturb_writes_valid_scene() {
     let written = std::fs::read_to_string(&file).unwrap();
     assert!(written.starts_with("// scenes/tabletop_mugs.ron perturbed with distractors=2, camera_azimuth=-15deg"), "{written}");
     assert!(written.contains("distractor_2"), "{written}");
+    assert!(written.contains("name: \"tabletop_mugs_distractors_2_camera_azimuth_-15deg\""), "{written}");
 
     let check = pickloop(&["scene", "check", file.to_str().unwrap()]);
     assert!(check.status.success(), "the written scene is valid: {}", text(&check.stderr));

@@ -12,15 +12,18 @@ use pickloop::observe::camera::camera_pose;
 use pickloop::observe::frame::object_instance_id;
 use pickloop::observe::render::{RenderSettings, Renderer, scene_bodies, scene_start_poses};
 use pickloop::observe::{CameraModel, Frame, Intrinsics};
-use pickloop::perturb::{Axis, OCCLUDER_GREY, OCCLUDER_START_S, Perturbation, apply};
 use pickloop::perception::config::PerceptionConfig;
+use pickloop::perturb::{Axis, OCCLUDER_GREY, OCCLUDER_START_S, Perturbation, apply};
 use pickloop::scene::{ImageSize, Layout, LoadedScene, Scene, load_scene};
 
 /// lavapipe uses every core for one frame, so renderers in parallel tests only slow each other.
 static GPU: Mutex<()> = Mutex::new(());
 
 /// Small frames keep the software renderer fast.
-const SIZE: ImageSize = ImageSize { width: 96, height: 96 };
+const SIZE: ImageSize = ImageSize {
+    width: 96,
+    height: 96,
+};
 const LAYOUT_SEED: u64 = 1000;
 
 fn mugs() -> Scene {
@@ -31,7 +34,8 @@ fn mugs() -> Scene {
 }
 
 fn perturbed(scene: &Scene, axis: Axis, magnitude: f64) -> pickloop::perturb::Perturbed {
-    apply(scene, &[Perturbation { axis, magnitude }], 3).unwrap_or_else(|e| panic!("{axis}={magnitude}: {e:#}"))
+    apply(scene, &[Perturbation { axis, magnitude }], 3)
+        .unwrap_or_else(|e| panic!("{axis}={magnitude}: {e:#}"))
 }
 
 /// Renders the view camera at time `time_s` with the objects at their start poses.
@@ -44,14 +48,24 @@ fn render(scene: &Scene, name: &str, time_s: f32) -> Frame {
         lights: scene.lights.clone(),
         assets_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/assets")),
     };
-    let mut renderer = Renderer::new(settings, &scene_bodies(scene, &layout)).expect("renderer starts");
-    let view = scene.cameras.iter().find(|c| c.id == scene.view).expect("view camera");
+    let mut renderer =
+        Renderer::new(settings, &scene_bodies(scene, &layout)).expect("renderer starts");
+    let view = scene
+        .cameras
+        .iter()
+        .find(|c| c.id == scene.view)
+        .expect("view camera");
     let camera = CameraModel {
         intrinsics: Intrinsics::from_vertical_fov(scene.image, view.fov_y_deg.to_radians()),
         pose: camera_pose(view, time_s, (Vec3::ZERO, Quat::IDENTITY), LAYOUT_SEED),
     };
     let frame = renderer
-        .capture(&scene_start_poses(scene, &layout), &[(scene.view.clone(), camera)], 0, time_s)
+        .capture(
+            &scene_start_poses(scene, &layout),
+            &[(scene.view.clone(), camera)],
+            0,
+            time_s,
+        )
         .expect("capture succeeds")
         .remove(0);
     save(&frame, name);
@@ -60,7 +74,9 @@ fn render(scene: &Scene, name: &str, time_s: f32) -> Frame {
 
 fn save(frame: &Frame, name: &str) {
     if let Some(dir) = std::env::var_os("PICKLOOP_TEST_FRAMES_DIR") {
-        frame.save_png(&PathBuf::from(dir), name).expect("frames save");
+        frame
+            .save_png(&PathBuf::from(dir), name)
+            .expect("frames save");
     }
 }
 
@@ -81,11 +97,18 @@ fn centroid(frame: &Frame, id: u16) -> (Vec2, usize) {
         .map(|(i, _)| Vec2::new((i % width) as f32, (i / width) as f32))
         .collect();
     let count = pixels.len();
-    (pixels.into_iter().sum::<Vec2>() / count.max(1) as f32, count)
+    (
+        pixels.into_iter().sum::<Vec2>() / count.max(1) as f32,
+        count,
+    )
 }
 
 fn target_id(scene: &Scene) -> u16 {
-    let index = scene.objects.iter().position(|o| o.id == scene.target).expect("target");
+    let index = scene
+        .objects
+        .iter()
+        .position(|o| o.id == scene.target)
+        .expect("target");
     object_instance_id(index)
 }
 
@@ -93,10 +116,17 @@ fn target_id(scene: &Scene) -> u16 {
 fn darker_light_lowers_mean() {
     let scene = mugs();
     let base = render(&scene, "light_base", 0.0);
-    let dark = render(&perturbed(&scene, Axis::LightIntensity, 2.0).scene, "light_2ev", 0.0);
+    let dark = render(
+        &perturbed(&scene, Axis::LightIntensity, 2.0).scene,
+        "light_2ev",
+        0.0,
+    );
     let (base_mean, dark_mean) = (mean_rgb(&base), mean_rgb(&dark));
     println!("mean RGB level: base {base_mean:.1}, 2 EV darker {dark_mean:.1}");
-    assert!(dark_mean < 0.8 * base_mean, "2 EV darker: mean {dark_mean:.1} vs {base_mean:.1}");
+    assert!(
+        dark_mean < 0.8 * base_mean,
+        "2 EV darker: mean {dark_mean:.1} vs {base_mean:.1}"
+    );
 }
 
 #[test]
@@ -104,11 +134,22 @@ fn azimuth_moves_target_in_image() {
     let scene = mugs();
     let id = target_id(&scene);
     let (before, before_pixels) = centroid(&render(&scene, "azimuth_base", 0.0), id);
-    let (after, after_pixels) = centroid(&render(&perturbed(&scene, Axis::CameraAzimuth, 20.0).scene, "azimuth_20deg", 0.0), id);
+    let (after, after_pixels) = centroid(
+        &render(
+            &perturbed(&scene, Axis::CameraAzimuth, 20.0).scene,
+            "azimuth_20deg",
+            0.0,
+        ),
+        id,
+    );
     println!("target centroid {before} ({before_pixels} px) -> {after} ({after_pixels} px)");
     assert!(before_pixels > 20, "target visible before the turn");
     assert!(after_pixels > 20, "target visible after the turn");
-    assert!(before.distance(after) > 3.0, "target moved only {} px", before.distance(after));
+    assert!(
+        before.distance(after) > 3.0,
+        "target moved only {} px",
+        before.distance(after)
+    );
 }
 
 #[test]
@@ -118,7 +159,11 @@ fn distractors_visible() {
     let frame = render(&result, "distractors_3", 0.0);
     for index in scene.objects.len()..result.objects.len() {
         let (_, pixels) = centroid(&frame, object_instance_id(index));
-        assert!(pixels > 5, "{} covers {pixels} px", result.objects[index].id);
+        assert!(
+            pixels > 5,
+            "{} covers {pixels} px",
+            result.objects[index].id
+        );
     }
 }
 
@@ -140,12 +185,22 @@ fn hue_changes_target_colour() {
         sum.map(|s| s / count)
     };
     let red = mean_colour(&render(&scene, "hue_base", 0.0));
-    let turned = mean_colour(&render(&perturbed(&scene, Axis::ObjectHue, 120.0).scene, "hue_120deg", 0.0));
+    let turned = mean_colour(&render(
+        &perturbed(&scene, Axis::ObjectHue, 120.0).scene,
+        "hue_120deg",
+        0.0,
+    ));
     println!("target mean colour {red:?} -> {turned:?}");
     assert!(red[0] > red[1], "the red mug renders red: {red:?}");
     assert!(red[0] > red[2], "the red mug renders red: {red:?}");
-    assert!(turned[1] > turned[0], "a 120 degree turn renders it green: {turned:?}");
-    assert!(turned[1] > turned[2], "a 120 degree turn renders it green: {turned:?}");
+    assert!(
+        turned[1] > turned[0],
+        "a 120 degree turn renders it green: {turned:?}"
+    );
+    assert!(
+        turned[1] > turned[2],
+        "a 120 degree turn renders it green: {turned:?}"
+    );
 }
 
 #[test]
@@ -157,14 +212,20 @@ fn occluder_covers_width_share() {
     save(&frame, "occluder_0.25");
     let width = frame.rgb.width();
     let grey_columns = (0..width)
-        .filter(|&u| (0..frame.rgb.height()).all(|v| frame.rgb.get_pixel(u, v).0 == [OCCLUDER_GREY; 3]))
+        .filter(|&u| {
+            (0..frame.rgb.height()).all(|v| frame.rgb.get_pixel(u, v).0 == [OCCLUDER_GREY; 3])
+        })
         .count();
     assert_eq!(grey_columns, (0.25 * width as f32).round() as usize);
 }
 
 /// Runs one oracle episode of `scene` with the given frame effects and returns the RGB and
 /// depth PNG bytes of its first perception frame.
-fn first_episode_frame(scene: &Scene, effects: &pickloop::perturb::FrameEffects, dir: &Path) -> (Vec<u8>, Vec<u8>) {
+fn first_episode_frame(
+    scene: &Scene,
+    effects: &pickloop::perturb::FrameEffects,
+    dir: &Path,
+) -> (Vec<u8>, Vec<u8>) {
     let _gpu = GPU.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
     let arm = ArmModel::load(assets.join(&scene.robot.urdf)).expect("shipped arm loads");
@@ -174,7 +235,8 @@ fn first_episode_frame(scene: &Scene, effects: &pickloop::perturb::FrameEffects,
         source: String::new(),
         sha256: String::new(),
     };
-    let mut session = SceneSession::new(loaded, arm, scene.rates, &assets).expect("renderer starts");
+    let mut session =
+        SceneSession::new(loaded, arm, scene.rates, &assets).expect("renderer starts");
     let row = session.run(&EpisodeSpec {
         episode: 0,
         seed: LAYOUT_SEED,
@@ -183,7 +245,10 @@ fn first_episode_frame(scene: &Scene, effects: &pickloop::perturb::FrameEffects,
         frame_effects: effects.clone(),
         record_frames: false,
     });
-    println!("episode outcome: success {}, {}", row.outcome.success, row.outcome.detail);
+    println!(
+        "episode outcome: success {}, {}",
+        row.outcome.success, row.outcome.detail
+    );
     let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("frames written")
         .map(|entry| entry.expect("directory entry").path())
@@ -192,32 +257,57 @@ fn first_episode_frame(scene: &Scene, effects: &pickloop::perturb::FrameEffects,
     names.sort();
     let rgb = names.first().expect("at least one frame").clone();
     let depth = PathBuf::from(rgb.to_string_lossy().replace("_rgb.png", "_depth.png"));
-    (std::fs::read(rgb).expect("rgb png"), std::fs::read(depth).expect("depth png"))
+    (
+        std::fs::read(rgb).expect("rgb png"),
+        std::fs::read(depth).expect("depth png"),
+    )
 }
 
 #[test]
 fn episode_frames_carry_effects() {
     let scene = mugs();
     let list = [
-        Perturbation { axis: Axis::Occluder, magnitude: 0.5 },
-        Perturbation { axis: Axis::DepthDropout, magnitude: 0.3 },
+        Perturbation {
+            axis: Axis::Occluder,
+            magnitude: 0.5,
+        },
+        Perturbation {
+            axis: Axis::DepthDropout,
+            magnitude: 0.3,
+        },
     ];
     let result = apply(&scene, &list, 3).expect("frame effects apply");
     let first = tempfile::tempdir().expect("temporary directory");
     let second = tempfile::tempdir().expect("temporary directory");
     let (rgb, depth) = first_episode_frame(&result.scene, &result.frame_effects, first.path());
-    let (rgb_again, depth_again) = first_episode_frame(&result.scene, &result.frame_effects, second.path());
+    let (rgb_again, depth_again) =
+        first_episode_frame(&result.scene, &result.frame_effects, second.path());
     assert_eq!(rgb, rgb_again, "the same episode gives the same frame");
-    assert_eq!(depth, depth_again, "the same episode gives the same dropout");
+    assert_eq!(
+        depth, depth_again,
+        "the same episode gives the same dropout"
+    );
 
-    let image = image::load_from_memory(&rgb).expect("rgb decodes").to_rgb8();
+    let image = image::load_from_memory(&rgb)
+        .expect("rgb decodes")
+        .to_rgb8();
     let grey_columns = (0..image.width())
         .filter(|&u| (0..image.height()).all(|v| image.get_pixel(u, v).0 == [OCCLUDER_GREY; 3]))
         .count();
-    assert_eq!(grey_columns, (0.5 * image.width() as f32).round() as usize, "the board is in the first frame");
+    assert_eq!(
+        grey_columns,
+        (0.5 * image.width() as f32).round() as usize,
+        "the board is in the first frame"
+    );
 
-    let depth = image::load_from_memory(&depth).expect("depth decodes").to_luma16();
-    let invalid = depth.pixels().filter(|p| p.0[0] == 0).count() as f64 / f64::from(depth.width() * depth.height());
+    let depth = image::load_from_memory(&depth)
+        .expect("depth decodes")
+        .to_luma16();
+    let invalid = depth.pixels().filter(|p| p.0[0] == 0).count() as f64
+        / f64::from(depth.width() * depth.height());
     println!("invalid depth share in the first episode frame: {invalid:.3}");
-    assert!(invalid > 0.25, "dropout marks about 30 % of the pixels invalid: {invalid:.3}");
+    assert!(
+        invalid > 0.25,
+        "dropout marks about 30 % of the pixels invalid: {invalid:.3}"
+    );
 }

@@ -14,7 +14,11 @@ pub const OBJECT_TEXTURES: [&str; 2] = ["textures/wood.png", "textures/cardboard
 /// Support materials of `table_texture`; level n uses entry n - 1.
 pub const TABLE_VARIANTS: [(&str, Rgb, Option<&str>); 5] = [
     ("pale wood", [0.95, 0.85, 0.7], Some("textures/wood.png")),
-    ("cardboard", [0.85, 0.7, 0.5], Some("textures/cardboard.png")),
+    (
+        "cardboard",
+        [0.85, 0.7, 0.5],
+        Some("textures/cardboard.png"),
+    ),
     ("plain white", [0.9, 0.9, 0.88], None),
     ("plain dark grey", [0.18, 0.18, 0.2], None),
     ("plain green felt", [0.15, 0.45, 0.2], None),
@@ -42,7 +46,10 @@ pub fn object_hue(scene: &mut Scene, degrees: f64) {
 /// texture they already have. The objects are a prefix of one seeded order, so a larger share
 /// textures a superset of the objects of a smaller one.
 pub fn object_texture(scene: &mut Scene, share: f64, rng: &mut ChaCha8Rng) -> anyhow::Result<()> {
-    ensure!(share <= 1.0, "share {share} is above 1; use a share of the objects in 0..=1");
+    ensure!(
+        share <= 1.0,
+        "share {share} is above 1; use a share of the objects in 0..=1"
+    );
     let count = (share * scene.objects.len() as f64).round() as usize;
     let mut order: Vec<usize> = (0..scene.objects.len()).collect();
     order.shuffle(rng);
@@ -66,7 +73,10 @@ pub fn table_texture(scene: &mut Scene, level: usize) -> anyhow::Result<()> {
             .enumerate()
             .map(|(i, (name, _, _))| format!("{} {name}", i + 1))
             .collect();
-        bail!("table variant {level} does not exist; use 0 (unchanged) or one of: {}", names.join(", "));
+        bail!(
+            "table variant {level} does not exist; use 0 (unchanged) or one of: {}",
+            names.join(", ")
+        );
     };
     for support in &mut scene.supports {
         support.material = Material {
@@ -82,7 +92,10 @@ pub fn table_texture(scene: &mut Scene, level: usize) -> anyhow::Result<()> {
 /// Blends the background by `share` towards a colour of seeded hue whose brightness contrasts
 /// with the current background.
 pub fn background(scene: &mut Scene, share: f64, rng: &mut ChaCha8Rng) -> anyhow::Result<()> {
-    ensure!(share <= 1.0, "share {share} is above 1; use a blend share in 0..=1");
+    ensure!(
+        share <= 1.0,
+        "share {share} is above 1; use a blend share in 0..=1"
+    );
     let value = if luma(scene.background) > BACKGROUND_LUMA_SPLIT {
         DARK_BACKGROUND_VALUE
     } else {

@@ -10,8 +10,17 @@ use crate::scene::Scene;
 /// Adds `radians` with a seeded sign to each start joint (the scene's start joints, or the
 /// arm's home pose when it gives none), then clamps each joint into its URDF limits. A joint
 /// at a limit that the sign pushes against stays at the limit.
-pub fn start_joints(scene: &mut Scene, radians: f64, arm: &ArmModel, rng: &mut ChaCha8Rng) -> anyhow::Result<()> {
-    let mut joints = scene.robot.start_joints.clone().unwrap_or_else(|| arm.home_joints());
+pub fn start_joints(
+    scene: &mut Scene,
+    radians: f64,
+    arm: &ArmModel,
+    rng: &mut ChaCha8Rng,
+) -> anyhow::Result<()> {
+    let mut joints = scene
+        .robot
+        .start_joints
+        .clone()
+        .unwrap_or_else(|| arm.home_joints());
     ensure!(
         joints.len() == arm.dof(),
         "robot.start_joints has {} values but the arm {} has {} joints; give one value per joint",

@@ -124,9 +124,7 @@ impl Axis {
             | Axis::PromptSynonym
             | Axis::PromptTypos => "count",
             Axis::PromptParaphrase | Axis::PromptCase | Axis::TableTexture => "level",
-            Axis::ObjectTexture | Axis::Background | Axis::DepthDropout | Axis::Occluder => {
-                "share"
-            }
+            Axis::ObjectTexture | Axis::Background | Axis::DepthDropout | Axis::Occluder => "share",
             Axis::PixelNoise => "levels",
             Axis::DepthNoise => "mm",
             Axis::ArmStart => "rad",
@@ -157,7 +155,9 @@ impl Axis {
             Axis::LightDirection => {
                 "Rotates every directional light's direction by m degrees about the vertical axis."
             }
-            Axis::ExtraLights => "Adds m point lights of seeded colour and position around the target.",
+            Axis::ExtraLights => {
+                "Adds m point lights of seeded colour and position around the target."
+            }
             Axis::Distractors => {
                 "Adds m objects of seeded shape and colour, never the target's shape in the target's colour."
             }

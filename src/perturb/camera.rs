@@ -44,7 +44,9 @@ fn move_eyes(
         Trajectory::Static { eye, look_at } | Trajectory::Shake { eye, look_at, .. } => {
             *eye = change(Vec3::from(*eye), Vec3::from(*look_at))?.to_array();
         }
-        Trajectory::Dolly { from, to, look_at, .. } => {
+        Trajectory::Dolly {
+            from, to, look_at, ..
+        } => {
             let centre = Vec3::from(*look_at);
             *from = change(Vec3::from(*from), centre)?.to_array();
             *to = change(Vec3::from(*to), centre)?.to_array();
@@ -75,7 +77,9 @@ pub fn azimuth(scene: &mut Scene, degrees: f64) -> anyhow::Result<()> {
 
 /// Returns the elevation of `offset` above the horizontal plane, degrees.
 pub fn elevation_deg(offset: Vec3) -> f64 {
-    f64::from(offset.z).atan2(f64::from(offset.truncate().length())).to_degrees()
+    f64::from(offset.z)
+        .atan2(f64::from(offset.truncate().length()))
+        .to_degrees()
 }
 
 /// Adds `degrees` to the elevation angle, keeping the distance to the look-at point and the

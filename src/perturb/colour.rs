@@ -22,7 +22,11 @@ pub const PALETTE: [(&str, Rgb); 10] = [
 ];
 
 pub fn colour_distance(a: Rgb, b: Rgb) -> f32 {
-    a.iter().zip(&b).map(|(x, y)| (x - y).powi(2)).sum::<f32>().sqrt()
+    a.iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y).powi(2))
+        .sum::<f32>()
+        .sqrt()
 }
 
 /// Converts sRGB components to (hue in degrees 0..360, saturation, value).
@@ -86,7 +90,8 @@ pub const WHITE_TEMPERATURE_K: f64 = 6500.0;
 /// Planckian locus.
 pub fn black_body_tint(kelvin: f64) -> Rgb {
     let radiance = |wavelength_m: f64, kelvin: f64| {
-        1.0 / (wavelength_m.powi(5) * ((SECOND_RADIATION_CONSTANT_M_K / (wavelength_m * kelvin)).exp() - 1.0))
+        1.0 / (wavelength_m.powi(5)
+            * ((SECOND_RADIATION_CONSTANT_M_K / (wavelength_m * kelvin)).exp() - 1.0))
     };
     let relative = CHANNEL_WAVELENGTHS_M
         .map(|wavelength| radiance(wavelength, kelvin) / radiance(wavelength, WHITE_TEMPERATURE_K));

@@ -94,19 +94,36 @@ fn scaled(shape: Shape, scale: f32) -> Shape {
 }
 
 /// Adds `step.count()` distractors of `kind` to the scene.
-pub fn add(scene: &mut Scene, step: &Step<'_>, kind: Kind, rng: &mut ChaCha8Rng) -> anyhow::Result<()> {
+// TODO: distractors go only on the target's support, so a full target shelf (the middle board
+// of warehouse_shelves) rejects even one, although other boards in view have room.
+pub fn add(
+    scene: &mut Scene,
+    step: &Step<'_>,
+    kind: Kind,
+    rng: &mut ChaCha8Rng,
+) -> anyhow::Result<()> {
     let target = scene
         .objects
         .iter()
         .find(|o| o.id == scene.target)
         .cloned()
-        .with_context(|| format!("the target {:?} is not an object of the scene; run `pickloop scene check`", scene.target))?;
+        .with_context(|| {
+            format!(
+                "the target {:?} is not an object of the scene; run `pickloop scene check`",
+                scene.target
+            )
+        })?;
     let support = scene
         .supports
         .iter()
         .find(|s| s.id == target.on)
         .cloned()
-        .with_context(|| format!("the target's support {:?} is not a support of the scene", target.on))?;
+        .with_context(|| {
+            format!(
+                "the target's support {:?} is not a support of the scene",
+                target.on
+            )
+        })?;
     let existing = placement::problems(scene, &step.context.validation)?;
     if !existing.is_empty() {
         bail!(
@@ -202,7 +219,10 @@ fn place(
     candidate.objects.push(object.clone());
     let last = candidate.objects.len() - 1;
     for _ in 0..MAX_PLACEMENT_TRIES {
-        let local = Vec2::new(rng.random_range(-half.x..=half.x), rng.random_range(-half.y..=half.y));
+        let local = Vec2::new(
+            rng.random_range(-half.x..=half.x),
+            rng.random_range(-half.y..=half.y),
+        );
         let xy = centre + rotation.rotate(local);
         candidate.objects[last].xy = xy.to_array();
         if placement::problems(&candidate, &step.context.validation)?.is_empty() {

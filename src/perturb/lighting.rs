@@ -38,7 +38,9 @@ pub fn intensity(scene: &mut Scene, stops: f64) -> anyhow::Result<()> {
     );
     for light in &mut scene.lights {
         match light {
-            Light::Directional { illuminance_lux, .. } => *illuminance_lux *= factor,
+            Light::Directional {
+                illuminance_lux, ..
+            } => *illuminance_lux *= factor,
             Light::Point { intensity_lm, .. } => *intensity_lm *= factor,
         }
     }
@@ -109,7 +111,12 @@ pub fn target_top_centre(scene: &Scene) -> anyhow::Result<Vec3> {
         .objects
         .iter()
         .find(|o| o.id == scene.target)
-        .with_context(|| format!("the target {:?} is not an object of the scene; run `pickloop scene check`", scene.target))?;
+        .with_context(|| {
+            format!(
+                "the target {:?} is not an object of the scene; run `pickloop scene check`",
+                scene.target
+            )
+        })?;
     let support = scene
         .supports
         .iter()

@@ -28,7 +28,9 @@ use crate::act::arm::ArmModel;
 use crate::scene::{ReachLimits, Scene, ValidationContext};
 
 pub use axis::{Axis, Target, UnknownAxis};
-pub use occluder::{OCCLUDER_CROSSING_S, OCCLUDER_DEPTH_M, OCCLUDER_GREY, OCCLUDER_START_S, Occluder};
+pub use occluder::{
+    OCCLUDER_CROSSING_S, OCCLUDER_DEPTH_M, OCCLUDER_GREY, OCCLUDER_START_S, Occluder,
+};
 pub use placement::to_ron;
 pub use prompt::PARAPHRASE_FRAMES;
 pub use sensor::FrameEffects;
@@ -94,9 +96,15 @@ impl PerturbContext {
     }
 }
 
-/// Returns the crate's own `assets/` directory, which [`apply`] uses.
+/// Environment variable that names the assets directory, as for the command line's --assets.
+pub const ASSETS_ENV: &str = "PICKLOOP_ASSETS";
+
+/// Returns the assets directory that [`apply`] uses: `$PICKLOOP_ASSETS` when set, else the
+/// crate's own `assets/` directory.
 pub fn default_assets_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets")
+    std::env::var_os(ASSETS_ENV)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("assets"))
 }
 
 /// Applies perturbations in order, each to the result of the ones before it. `seed` drives every
@@ -106,12 +114,16 @@ pub fn default_assets_dir() -> PathBuf {
 ///
 /// Uses the arm and textures under [`default_assets_dir`]; [`apply_with`] takes another
 /// assets directory.
-pub fn apply(scene: &Scene, perturbations: &[Perturbation], seed: u64) -> anyhow::Result<Perturbed> {
+pub fn apply(
+    scene: &Scene,
+    perturbations: &[Perturbation],
+    seed: u64,
+) -> anyhow::Result<Perturbed> {
     let context = PerturbContext::load(&default_assets_dir(), scene)?;
     apply_with(scene, perturbations, seed, &context)
 }
 
-/// [`apply`] with an explicit arm and validation context.
+/// Applies perturbations as [`apply`] does, with an explicit arm and validation context.
 pub fn apply_with(
     scene: &Scene,
     perturbations: &[Perturbation],
@@ -137,8 +149,13 @@ pub fn apply_with(
             perturbation: *perturbation,
             context,
         };
-        apply_one(&step, &mut perturbed, &mut rng)
-            .with_context(|| format!("cannot apply {} to scene {:?}", perturbation.label(), scene.name))?;
+        apply_one(&step, &mut perturbed, &mut rng).with_context(|| {
+            format!(
+                "cannot apply {} to scene {:?}",
+                perturbation.label(),
+                scene.name
+            )
+        })?;
     }
     Ok(perturbed)
 }
@@ -160,7 +177,11 @@ impl Step<'_> {
     }
 }
 
-fn apply_one(step: &Step<'_>, perturbed: &mut Perturbed, rng: &mut ChaCha8Rng) -> anyhow::Result<()> {
+fn apply_one(
+    step: &Step<'_>,
+    perturbed: &mut Perturbed,
+    rng: &mut ChaCha8Rng,
+) -> anyhow::Result<()> {
     let scene = &mut perturbed.scene;
     let m = step.magnitude();
     match step.perturbation.axis {
@@ -173,8 +194,12 @@ fn apply_one(step: &Step<'_>, perturbed: &mut Perturbed, rng: &mut ChaCha8Rng) -
         Axis::LightDirection => lighting::direction(scene, m),
         Axis::ExtraLights => lighting::extra_lights(scene, step.count(), rng),
         Axis::Distractors => distractors::add(scene, step, distractors::Kind::Any, rng),
-        Axis::DistractorsSameColour => distractors::add(scene, step, distractors::Kind::SameColour, rng),
-        Axis::DistractorsSameShape => distractors::add(scene, step, distractors::Kind::SameShape, rng),
+        Axis::DistractorsSameColour => {
+            distractors::add(scene, step, distractors::Kind::SameColour, rng)
+        }
+        Axis::DistractorsSameShape => {
+            distractors::add(scene, step, distractors::Kind::SameShape, rng)
+        }
         Axis::PromptParaphrase => prompt::paraphrase(scene, step.count()),
         Axis::PromptSynonym => prompt::synonyms(scene, step.count(), rng),
         Axis::PromptCase => prompt::letter_case(scene, step.count(), rng),

@@ -84,7 +84,12 @@ fn word_ranges(text: &str, offset: usize) -> Vec<std::ops::Range<usize>> {
 /// capital, or lower case.
 fn match_case(original: &str, replacement: &str) -> String {
     let has_letters = original.chars().any(char::is_alphabetic);
-    if has_letters && original.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase) {
+    if has_letters
+        && original
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .all(char::is_uppercase)
+    {
         replacement.to_uppercase()
     } else if original.chars().next().is_some_and(char::is_uppercase) {
         let mut chars = replacement.chars();
@@ -112,11 +117,18 @@ pub fn synonyms(scene: &mut Scene, count: usize, rng: &mut ChaCha8Rng) -> anyhow
         })
         .collect();
     if count > candidates.len() {
-        let words: Vec<&str> = candidates.iter().map(|(r, _)| &scene.instruction[r.clone()]).collect();
+        let words: Vec<&str> = candidates
+            .iter()
+            .map(|(r, _)| &scene.instruction[r.clone()])
+            .collect();
         bail!(
             "the object phrase {phrase:?} has {} word(s) with a synonym ({}); use a count of at most {}",
             candidates.len(),
-            if words.is_empty() { "none".to_owned() } else { words.join(", ") },
+            if words.is_empty() {
+                "none".to_owned()
+            } else {
+                words.join(", ")
+            },
             candidates.len()
         );
     }
@@ -137,22 +149,30 @@ pub fn letter_case(scene: &mut Scene, level: usize, rng: &mut ChaCha8Rng) -> any
     scene.instruction = match level {
         TITLE_CASE_LEVEL => {
             let lower = text.to_lowercase();
-            word_ranges(&lower, 0).into_iter().fold(lower.clone(), |mut out, range| {
-                // A word whose first character changes byte length in upper case is left
-                // in lower case, so that the word ranges stay valid.
-                if let Some(first) = out.get(range.start..).and_then(|s| s.chars().next()) {
-                    let upper: String = first.to_uppercase().collect();
-                    if upper.len() == first.len_utf8() {
-                        out.replace_range(range.start..range.start + first.len_utf8(), &upper);
+            word_ranges(&lower, 0)
+                .into_iter()
+                .fold(lower.clone(), |mut out, range| {
+                    // A word whose first character changes byte length in upper case is left
+                    // in lower case, so that the word ranges stay valid.
+                    if let Some(first) = out.get(range.start..).and_then(|s| s.chars().next()) {
+                        let upper: String = first.to_uppercase().collect();
+                        if upper.len() == first.len_utf8() {
+                            out.replace_range(range.start..range.start + first.len_utf8(), &upper);
+                        }
                     }
-                }
-                out
-            })
+                    out
+                })
         }
         UPPER_CASE_LEVEL => text.to_uppercase(),
         RANDOM_CASE_LEVEL => text
             .chars()
-            .map(|c| if rng.random_bool(0.5) { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })
+            .map(|c| {
+                if rng.random_bool(0.5) {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
             .collect(),
         _ => bail!(
             "letter-case level {level} does not exist; use {TITLE_CASE_LEVEL} (Title Case), \
@@ -208,9 +228,14 @@ pub fn typos(scene: &mut Scene, count: usize, rng: &mut ChaCha8Rng) -> anyhow::R
         let letter = char::from(bytes[position]);
         let neighbours = keyboard_neighbours(letter);
         let replacement = neighbours[rng.random_range(0..neighbours.len())];
-        let replacement = if letter.is_ascii_uppercase() { replacement.to_ascii_uppercase() } else { replacement };
+        let replacement = if letter.is_ascii_uppercase() {
+            replacement.to_ascii_uppercase()
+        } else {
+            replacement
+        };
         bytes[position] = replacement as u8;
     }
-    scene.instruction = String::from_utf8(bytes).expect("ASCII letters were replaced by ASCII letters");
+    scene.instruction =
+        String::from_utf8(bytes).expect("ASCII letters were replaced by ASCII letters");
     Ok(())
 }

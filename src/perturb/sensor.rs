@@ -52,7 +52,10 @@ impl FrameEffects {
 
     /// Adds independent dropout: a pixel survives only if it survives both.
     pub fn add_depth_dropout(&mut self, share: f64) -> anyhow::Result<()> {
-        ensure!(share <= 1.0, "dropout share {share} is above 1; use a share of pixels in 0..=1");
+        ensure!(
+            share <= 1.0,
+            "dropout share {share} is above 1; use a share of pixels in 0..=1"
+        );
         self.depth_dropout_share = 1.0 - (1.0 - self.depth_dropout_share) * (1.0 - share as f32);
         Ok(())
     }
@@ -82,13 +85,25 @@ impl FrameEffects {
             occluder.apply(frame);
         }
         if self.pixel_noise_levels > 0.0 {
-            add_pixel_noise(frame, self.pixel_noise_levels, &mut frame_rng(episode_seed, frame.step, PIXEL_NOISE_STREAM));
+            add_pixel_noise(
+                frame,
+                self.pixel_noise_levels,
+                &mut frame_rng(episode_seed, frame.step, PIXEL_NOISE_STREAM),
+            );
         }
         if self.depth_noise_mm > 0.0 {
-            add_depth_noise(frame, self.depth_noise_mm, &mut frame_rng(episode_seed, frame.step, DEPTH_NOISE_STREAM));
+            add_depth_noise(
+                frame,
+                self.depth_noise_mm,
+                &mut frame_rng(episode_seed, frame.step, DEPTH_NOISE_STREAM),
+            );
         }
         if self.depth_dropout_share > 0.0 {
-            drop_depth(frame, self.depth_dropout_share, &mut frame_rng(episode_seed, frame.step, DROPOUT_STREAM));
+            drop_depth(
+                frame,
+                self.depth_dropout_share,
+                &mut frame_rng(episode_seed, frame.step, DROPOUT_STREAM),
+            );
         }
     }
 }
@@ -114,7 +129,8 @@ fn add_pixel_noise(frame: &mut Frame, sigma_levels: f32, rng: &mut ChaCha8Rng) {
 }
 
 fn add_depth_noise(frame: &mut Frame, sigma_mm: f32, rng: &mut ChaCha8Rng) {
-    let normal = Normal::new(0.0, sigma_mm / MILLIMETRES_PER_METRE).expect("sigma is finite and positive");
+    let normal =
+        Normal::new(0.0, sigma_mm / MILLIMETRES_PER_METRE).expect("sigma is finite and positive");
     for depth in frame.depth.data.iter_mut().filter(|d| d.is_finite()) {
         *depth = (*depth + normal.sample(rng)).max(MIN_NOISY_DEPTH_M);
     }

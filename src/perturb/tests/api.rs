@@ -8,7 +8,10 @@ fn axis_names_round_trip() {
         let json = serde_json::to_string(&axis).expect("axis serialises");
         assert_eq!(json, format!("\"{}\"", axis.name()));
         assert!(!axis.description().is_empty(), "{axis} has no description");
-        assert!(axis.description().ends_with('.'), "{axis} description is not a sentence");
+        assert!(
+            axis.description().ends_with('.'),
+            "{axis} description is not a sentence"
+        );
     }
     assert_eq!(Axis::ALL.len(), 25);
 }
@@ -33,13 +36,32 @@ fn labels_carry_units() {
 
 #[test]
 fn zero_magnitude_is_identity() {
-    let scenes = [mugs(), shipped("warehouse_shelves"), shipped("tabletop_orbit"), shipped("tabletop_sizes")];
+    let scenes = [
+        mugs(),
+        shipped("warehouse_shelves"),
+        shipped("tabletop_orbit"),
+        shipped("tabletop_sizes"),
+    ];
     for scene in &scenes {
         for &axis in Axis::ALL {
-            let result = apply(scene, &one(axis, 0.0), 5).unwrap_or_else(|e| panic!("{axis}=0 on {}: {e:#}", scene.name));
-            assert_eq!(&result.scene, scene, "{axis}=0 changed scene {}", scene.name);
-            assert!(result.frame_effects.is_empty(), "{axis}=0 set frame effects");
-            assert_eq!(result.labels, [format!("{axis}=0{}", if axis.is_integer() { "" } else { axis.unit() })]);
+            let result = apply(scene, &one(axis, 0.0), 5)
+                .unwrap_or_else(|e| panic!("{axis}=0 on {}: {e:#}", scene.name));
+            assert_eq!(
+                &result.scene, scene,
+                "{axis}=0 changed scene {}",
+                scene.name
+            );
+            assert!(
+                result.frame_effects.is_empty(),
+                "{axis}=0 set frame effects"
+            );
+            assert_eq!(
+                result.labels,
+                [format!(
+                    "{axis}=0{}",
+                    if axis.is_integer() { "" } else { axis.unit() }
+                )]
+            );
         }
     }
 }
@@ -61,10 +83,22 @@ fn invalid_magnitudes_rejected() {
 fn perturbations_compose_in_order() {
     let scene = mugs();
     let list = [
-        Perturbation { axis: Axis::PromptParaphrase, magnitude: 1.0 },
-        Perturbation { axis: Axis::PromptCase, magnitude: 2.0 },
-        Perturbation { axis: Axis::PixelNoise, magnitude: 3.0 },
-        Perturbation { axis: Axis::PixelNoise, magnitude: 4.0 },
+        Perturbation {
+            axis: Axis::PromptParaphrase,
+            magnitude: 1.0,
+        },
+        Perturbation {
+            axis: Axis::PromptCase,
+            magnitude: 2.0,
+        },
+        Perturbation {
+            axis: Axis::PixelNoise,
+            magnitude: 3.0,
+        },
+        Perturbation {
+            axis: Axis::PixelNoise,
+            magnitude: 4.0,
+        },
     ];
     let result = apply(&scene, &list, 9).expect("composes");
     assert_eq!(result.scene.instruction, "GRAB THE RED MUG");

@@ -6,7 +6,11 @@ use crate::scene::Trajectory;
 
 /// Returns the view camera's eye and look-at point of a Static trajectory.
 fn static_eye(scene: &Scene) -> (Vec3, Vec3) {
-    let camera = scene.cameras.iter().find(|c| c.id == scene.view).expect("view camera");
+    let camera = scene
+        .cameras
+        .iter()
+        .find(|c| c.id == scene.view)
+        .expect("view camera");
     match camera.trajectory {
         Trajectory::Static { eye, look_at } => (Vec3::from(eye), Vec3::from(look_at)),
         ref other => panic!("expected a Static view camera, found {other:?}"),
@@ -27,10 +31,14 @@ fn azimuth_turns_eye_by_magnitude() {
     let scene = mugs();
     let (eye, look_at) = static_eye(&scene);
     for degrees in [10.0, -35.0, 90.0] {
-        let (new_eye, new_look_at) = static_eye(&perturb(&scene, Axis::CameraAzimuth, degrees, 1).scene);
+        let (new_eye, new_look_at) =
+            static_eye(&perturb(&scene, Axis::CameraAzimuth, degrees, 1).scene);
         assert_eq!(new_look_at, look_at);
         let turned = wrapped(bearing_deg(new_eye - look_at) - bearing_deg(eye - look_at));
-        assert!((turned - degrees).abs() < 1e-3, "turned {turned} deg for {degrees}");
+        assert!(
+            (turned - degrees).abs() < 1e-3,
+            "turned {turned} deg for {degrees}"
+        );
         assert!((new_eye.z - eye.z).abs() < 1e-5, "height changed");
         assert!(((new_eye - look_at).length() - (eye - look_at).length()).abs() < 1e-5);
     }
@@ -56,7 +64,12 @@ fn distance_moves_eye_along_ray() {
     let (farther, _) = static_eye(&perturb(&scene, Axis::CameraDistance, 0.25, 1).scene);
     let gained = (farther - look_at).length() - (eye - look_at).length();
     assert!((gained - 0.25).abs() < 1e-5, "gained {gained} m");
-    assert!((farther - look_at).normalize().distance((eye - look_at).normalize()) < 1e-5);
+    assert!(
+        (farther - look_at)
+            .normalize()
+            .distance((eye - look_at).normalize())
+            < 1e-5
+    );
     let message = failure(&scene, Axis::CameraDistance, -5.0);
     assert!(message.contains("closer than the minimum"), "{message}");
 }
@@ -65,9 +78,19 @@ fn distance_moves_eye_along_ray() {
 fn orbit_camera_changes_parameters() {
     let scene = shipped("tabletop_orbit");
     let orbit = |scene: &Scene| {
-        let camera = scene.cameras.iter().find(|c| c.id == scene.view).expect("view camera");
+        let camera = scene
+            .cameras
+            .iter()
+            .find(|c| c.id == scene.view)
+            .expect("view camera");
         match camera.trajectory {
-            Trajectory::Orbit { radius_m, height_m, start_deg, speed_deg_s, .. } => (radius_m, height_m, start_deg, speed_deg_s),
+            Trajectory::Orbit {
+                radius_m,
+                height_m,
+                start_deg,
+                speed_deg_s,
+                ..
+            } => (radius_m, height_m, start_deg, speed_deg_s),
             ref other => panic!("expected an orbit, found {other:?}"),
         }
     };
@@ -85,10 +108,28 @@ fn speed_turns_static_into_orbit() {
     let scene = mugs();
     let (eye, look_at) = static_eye(&scene);
     let result = perturb(&scene, Axis::CameraSpeed, 15.0, 1).scene;
-    let camera = result.cameras.iter().find(|c| c.id == result.view).expect("view camera");
-    let start_pose = crate::observe::camera::camera_pose(camera, 0.0, (Vec3::ZERO, bevy::math::Quat::IDENTITY), 0);
-    assert!(start_pose.position.distance(eye) < 1e-4, "orbit starts at {} not {eye}", start_pose.position);
-    let later = crate::observe::camera::camera_pose(camera, 2.0, (Vec3::ZERO, bevy::math::Quat::IDENTITY), 0);
+    let camera = result
+        .cameras
+        .iter()
+        .find(|c| c.id == result.view)
+        .expect("view camera");
+    let start_pose = crate::observe::camera::camera_pose(
+        camera,
+        0.0,
+        (Vec3::ZERO, bevy::math::Quat::IDENTITY),
+        0,
+    );
+    assert!(
+        start_pose.position.distance(eye) < 1e-4,
+        "orbit starts at {} not {eye}",
+        start_pose.position
+    );
+    let later = crate::observe::camera::camera_pose(
+        camera,
+        2.0,
+        (Vec3::ZERO, bevy::math::Quat::IDENTITY),
+        0,
+    );
     let turned = wrapped(bearing_deg(later.position - look_at) - bearing_deg(eye - look_at));
     assert!((turned - 30.0).abs() < 1e-2, "turned {turned} deg in 2 s");
 }
@@ -97,7 +138,12 @@ fn speed_turns_static_into_orbit() {
 fn wrist_view_camera_rejected() {
     let mut scene = mugs();
     scene.view = "wrist".to_owned();
-    for axis in [Axis::CameraAzimuth, Axis::CameraElevation, Axis::CameraDistance, Axis::CameraSpeed] {
+    for axis in [
+        Axis::CameraAzimuth,
+        Axis::CameraElevation,
+        Axis::CameraDistance,
+        Axis::CameraSpeed,
+    ] {
         let message = failure(&scene, axis, 10.0);
         assert!(message.contains("wrist-mounted"), "{axis}: {message}");
         assert!(message.contains(axis.name()), "{axis}: {message}");

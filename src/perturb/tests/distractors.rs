@@ -23,12 +23,29 @@ fn distractors_are_placed_validly() {
         let (result, new) = added(&scene, Axis::Distractors, 4.0, 11);
         assert_eq!(new.len(), 4, "{stem}");
         let ids: Vec<&str> = new.iter().map(|o| o.id.as_str()).collect();
-        assert_eq!(ids, ["distractor_1", "distractor_2", "distractor_3", "distractor_4"]);
-        let target = scene.objects.iter().find(|o| o.id == scene.target).expect("target");
+        assert_eq!(
+            ids,
+            [
+                "distractor_1",
+                "distractor_2",
+                "distractor_3",
+                "distractor_4"
+            ]
+        );
+        let target = scene
+            .objects
+            .iter()
+            .find(|o| o.id == scene.target)
+            .expect("target");
         for object in &new {
-            assert_eq!(object.on, target.on, "{stem}: {} is on the target's support", object.id);
+            assert_eq!(
+                object.on, target.on,
+                "{stem}: {} is on the target's support",
+                object.id
+            );
             let same_look = object.shape.kind_name() == target.shape.kind_name()
-                && colour_distance(object.material.color, target.material.color) <= DISTINCT_COLOUR_DISTANCE;
+                && colour_distance(object.material.color, target.material.color)
+                    <= DISTINCT_COLOUR_DISTANCE;
             assert!(!same_look, "{stem}: {} looks like the target", object.id);
             assert_eq!(object.jitter, target.jitter);
         }
@@ -50,7 +67,10 @@ fn same_colour_and_same_shape_distractors() {
     let (result, new) = added(&scene, Axis::DistractorsSameShape, 3.0, 2);
     for object in &new {
         assert_eq!(object.shape, target.shape);
-        assert!(colour_distance(object.material.color, target.material.color) > DISTINCT_COLOUR_DISTANCE);
+        assert!(
+            colour_distance(object.material.color, target.material.color)
+                > DISTINCT_COLOUR_DISTANCE
+        );
     }
     assert_valid(&result);
 }

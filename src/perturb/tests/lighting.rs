@@ -7,7 +7,9 @@ fn intensities(scene: &Scene) -> Vec<f32> {
         .lights
         .iter()
         .map(|light| match light {
-            Light::Directional { illuminance_lux, .. } => *illuminance_lux,
+            Light::Directional {
+                illuminance_lux, ..
+            } => *illuminance_lux,
             Light::Point { intensity_lm, .. } => *intensity_lm,
         })
         .collect()
@@ -27,7 +29,11 @@ fn colours(scene: &Scene) -> Vec<[f32; 3]> {
 fn intensity_scales_by_exposure_stops() {
     let scene = shipped("warehouse_shelves");
     let before = intensities(&scene);
-    assert_eq!(before.len(), 2, "warehouse_shelves has a directional and a point light");
+    assert_eq!(
+        before.len(),
+        2,
+        "warehouse_shelves has a directional and a point light"
+    );
     for (stops, factor) in [(1.0, 0.5), (2.0, 0.25), (-1.0, 2.0)] {
         let after = intensities(&perturb(&scene, Axis::LightIntensity, stops, 1).scene);
         for (b, a) in before.iter().zip(&after) {
@@ -85,9 +91,25 @@ fn extra_lights_adds_seeded_point_lights() {
     let scene = mugs();
     let three = perturb(&scene, Axis::ExtraLights, 3.0, 4).scene;
     assert_eq!(three.lights.len(), scene.lights.len() + 3);
-    assert_eq!(three, perturb(&scene, Axis::ExtraLights, 3.0, 4).scene, "same seed, same lights");
-    assert_ne!(three, perturb(&scene, Axis::ExtraLights, 3.0, 5).scene, "another seed, other lights");
+    assert_eq!(
+        three,
+        perturb(&scene, Axis::ExtraLights, 3.0, 4).scene,
+        "same seed, same lights"
+    );
+    assert_ne!(
+        three,
+        perturb(&scene, Axis::ExtraLights, 3.0, 5).scene,
+        "another seed, other lights"
+    );
     let two = perturb(&scene, Axis::ExtraLights, 2.0, 4).scene;
-    assert_eq!(two.lights[..], three.lights[..two.lights.len()], "count 2 is a prefix of count 3");
-    assert!(three.lights[1..].iter().all(|light| matches!(light, Light::Point { .. })));
+    assert_eq!(
+        two.lights[..],
+        three.lights[..two.lights.len()],
+        "count 2 is a prefix of count 3"
+    );
+    assert!(
+        three.lights[1..]
+            .iter()
+            .all(|light| matches!(light, Light::Point { .. }))
+    );
 }

@@ -30,7 +30,8 @@ pub fn one(axis: Axis, magnitude: f64) -> [Perturbation; 1] {
 
 /// Applies one perturbation and panics with its error otherwise.
 pub fn perturb(scene: &Scene, axis: Axis, magnitude: f64, seed: u64) -> Perturbed {
-    apply(scene, &one(axis, magnitude), seed).unwrap_or_else(|e| panic!("{axis}={magnitude}: {e:#}"))
+    apply(scene, &one(axis, magnitude), seed)
+        .unwrap_or_else(|e| panic!("{axis}={magnitude}: {e:#}"))
 }
 
 /// Returns the error message of a perturbation that must fail.
