@@ -6,7 +6,7 @@
 //! on the support, target still reachable). Distractor k is drawn from the same random
 //! stream whatever the count, so the distractors of count n are the first n of count n + 1.
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use bevy::math::Vec2;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -102,28 +102,8 @@ pub fn add(
     kind: Kind,
     rng: &mut ChaCha8Rng,
 ) -> anyhow::Result<()> {
-    let target = scene
-        .objects
-        .iter()
-        .find(|o| o.id == scene.target)
-        .cloned()
-        .with_context(|| {
-            format!(
-                "the target {:?} is not an object of the scene; run `pickloop scene check`",
-                scene.target
-            )
-        })?;
-    let support = scene
-        .supports
-        .iter()
-        .find(|s| s.id == target.on)
-        .cloned()
-        .with_context(|| {
-            format!(
-                "the target's support {:?} is not a support of the scene",
-                target.on
-            )
-        })?;
+    let (target, support) = placement::target_and_support(scene)?;
+    let (target, support) = (target.clone(), support.clone());
     let existing = placement::problems(scene, &step.context.validation)?;
     if !existing.is_empty() {
         bail!(

@@ -3,7 +3,7 @@
 
 use std::f32::consts::TAU;
 
-use anyhow::{Context, ensure};
+use anyhow::ensure;
 use bevy::math::{Quat, Vec3};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -107,20 +107,6 @@ pub fn extra_lights(scene: &mut Scene, count: usize, rng: &mut ChaCha8Rng) -> an
 
 /// Returns the target's nominal position on its support's top face.
 pub fn target_top_centre(scene: &Scene) -> anyhow::Result<Vec3> {
-    let target = scene
-        .objects
-        .iter()
-        .find(|o| o.id == scene.target)
-        .with_context(|| {
-            format!(
-                "the target {:?} is not an object of the scene; run `pickloop scene check`",
-                scene.target
-            )
-        })?;
-    let support = scene
-        .supports
-        .iter()
-        .find(|s| s.id == target.on)
-        .with_context(|| format!("the target's support {:?} is not a support of the scene; run `pickloop scene check`", target.on))?;
+    let (target, support) = super::placement::target_and_support(scene)?;
     Ok(Vec3::new(target.xy[0], target.xy[1], support_top(support)))
 }

@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use crate::scene::{Diagnostic, LoadedScene, Scene, ValidationContext, validate};
+use anyhow::Context;
+
+use crate::scene::{Diagnostic, LoadedScene, Object, Scene, Support, ValidationContext, validate};
 
 /// Validates `scene` as if it were a file, and returns every problem found.
 pub fn problems(scene: &Scene, context: &ValidationContext) -> anyhow::Result<Vec<Diagnostic>> {
@@ -32,4 +34,18 @@ pub fn listing(problems: &[Diagnostic]) -> String {
         .map(|d| format!("  {}: {}", d.path, d.message))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Returns the scene's target object and the support it stands on.
+pub fn target_and_support(scene: &Scene) -> anyhow::Result<(&Object, &Support)> {
+    let target = scene.objects.iter().find(|o| o.id == scene.target).with_context(|| {
+        format!("the target {:?} is not an object of the scene; run `pickloop scene check`", scene.target)
+    })?;
+    let support = scene.supports.iter().find(|s| s.id == target.on).with_context(|| {
+        format!(
+            "the target's support {:?} is not a support of the scene; run `pickloop scene check`",
+            target.on
+        )
+    })?;
+    Ok((target, support))
 }

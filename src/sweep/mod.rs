@@ -158,7 +158,7 @@ pub fn run(
         .count();
     if done > 0 && !options.resume {
         bail!(
-            "{} already holds {done} of the {} episodes of sweep {:?} (shard {}); pass --resume to run only the missing ones, or choose another --out",
+            "{} already contains {done} of the {} episodes of sweep {:?} (shard {}); pass --resume to run only the missing ones, or choose another --out",
             evidence.display(),
             shard_jobs.len(),
             prepared.file.name,

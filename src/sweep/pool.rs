@@ -109,7 +109,7 @@ pub fn run_jobs(
         match receiver.recv_timeout(DEADLINE_POLL) {
             Ok(event) => handle_event(event, &mut workers, &mut next_generation, command, &sender, &mut on_finished)?,
             Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => unreachable!("the runner holds a sender"),
+            Err(RecvTimeoutError::Disconnected) => unreachable!("the runner keeps a sender open"),
         }
         for slot in 0..workers.len() {
             let overdue = workers[slot].as_ref().and_then(|w| {
