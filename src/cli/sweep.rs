@@ -16,7 +16,7 @@ use super::check::load_checked;
 use super::EXIT_ERROR;
 
 /// Log filter of workers when RUST_LOG is unset.
-const WORKER_LOG_FILTER: &str = "info,wgpu=error,naga=warn,bevy_render=error,bevy_app=warn";
+const WORKER_LOG_FILTER: &str = "info,wgpu=error,naga=warn,bevy_render=error,bevy_light=error,bevy_app=warn";
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
