@@ -37,7 +37,8 @@ fn flip_writes_a_consistent_pair() {
     assert_eq!(record["unit"], "deg");
     let tried = record["tried"].as_array().unwrap();
     assert!(!tried.is_empty(), "the maximum is always tried");
-    assert_eq!(tried[0][0].as_f64(), Some(80.0));
+    assert_eq!(tried[0]["magnitude"].as_f64(), Some(80.0));
+    assert!(tried[0]["flipped"].is_boolean());
 
     let before = read_json(&out.join("before/row.json"));
     assert!(out.join("before/decision.png").is_file());

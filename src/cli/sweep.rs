@@ -85,9 +85,10 @@ pub fn run_sweep(args: &SweepArgs, assets: &Path, verbose: u8) -> anyhow::Result
         skipped = tally.skipped,
         successes = tally.successes,
         errors = tally.errors,
-        "sweep finished; rows in {}; run `pickloop report {}` for tables and plots",
+        "sweep finished; rows in {}; run `pickloop report {} --out {}` for tables and plots",
         args.out.join("evidence.jsonl").display(),
-        args.out.display()
+        args.out.display(),
+        args.out.join("report").display()
     );
     if tally.errors > 0 {
         return Ok(ExitCode::from(EXIT_ERROR));
@@ -170,7 +171,7 @@ impl ProgressBar {
 impl sweep::Progress for ProgressBar {
     fn start(&mut self, to_run: usize, skipped: usize) {
         if skipped > 0 {
-            info!("{skipped} episodes already have rows; running the other {to_run}");
+            info!(skipped, to_run, "resuming: jobs with a row are skipped, the others run");
         }
         self.span.pb_set_length(to_run as u64);
         self.span.pb_start();

@@ -68,8 +68,16 @@ pub struct FlipResult {
     pub after: Option<Probe>,
     /// Reason why `after` counts as flipped, in words.
     pub reason: Option<String>,
-    /// Every magnitude tried, in order, with whether it flipped.
-    pub tried: Vec<(f64, bool)>,
+    /// Every magnitude tried after the unperturbed base, in order.
+    pub tried: Vec<Tried>,
+}
+
+/// One magnitude a search tried.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Tried {
+    pub magnitude: f64,
+    /// Whether the decision at this magnitude differed from the base's.
+    pub flipped: bool,
 }
 
 /// Runs the bisection.
@@ -85,7 +93,7 @@ pub fn search(request: &FlipSearch) -> anyhow::Result<FlipResult> {
     let mut tried = Vec::new();
     let top = probe(request, request.max_magnitude)?;
     let top_reason = flip_reason(&base, &top);
-    tried.push((request.max_magnitude, top_reason.is_some()));
+    tried.push(Tried { magnitude: request.max_magnitude, flipped: top_reason.is_some() });
     if top_reason.is_none() {
         info!(axis = request.axis.name(), max = request.max_magnitude, "no flip up to the maximum magnitude");
         let before = top;
@@ -106,7 +114,7 @@ pub fn search(request: &FlipSearch) -> anyhow::Result<FlipResult> {
         }
         let candidate = probe(request, middle)?;
         let candidate_reason = flip_reason(&base, &candidate);
-        tried.push((middle, candidate_reason.is_some()));
+        tried.push(Tried { magnitude: middle, flipped: candidate_reason.is_some() });
         if candidate_reason.is_some() {
             high = candidate;
             reason = candidate_reason;
@@ -180,7 +188,8 @@ pub struct FlipRecord {
     pub after_magnitude: Option<f64>,
     pub reason: Option<String>,
     pub base_chosen_object: Option<String>,
-    pub tried: Vec<(f64, bool)>,
+    /// Magnitudes tried after the base (magnitude 0), in order.
+    pub tried: Vec<Tried>,
 }
 
 /// Writes `flip.json`, `evidence.jsonl` (both rows appended) and `before/` and `after/`
