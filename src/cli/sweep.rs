@@ -76,7 +76,7 @@ pub fn run_sweep(args: &SweepArgs, assets: &Path, verbose: u8) -> anyhow::Result
         return Ok(ExitCode::SUCCESS);
     }
 
-    let command = worker_command(assets, &args.out, verbose)?;
+    let command = worker_command(assets, &args.out, verbose, args.jobs)?;
     let mut progress = ProgressBar::new(&prepared.file.name);
     let _entered = progress.span.clone().entered();
     let tally = sweep::run(&prepared, &options, &command, &mut progress)?;
@@ -108,8 +108,15 @@ pub fn run_worker(args: &WorkerArgs, assets: &Path) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-/// This executable, started as a worker with the same assets and verbosity.
-pub(super) fn worker_command(assets: &Path, out: &Path, verbose: u8) -> anyhow::Result<WorkerCommand> {
+/// Environment variables that size the thread pools of lavapipe (`LP_NUM_THREADS`) and of
+/// candle's matrix products (`RAYON_NUM_THREADS`) in each worker.
+const THREAD_POOL_VARS: [&str; 2] = ["LP_NUM_THREADS", "RAYON_NUM_THREADS"];
+
+/// This executable, started as a worker with the same assets and verbosity. With several
+/// workers, each gets an equal share of the cores for its thread pools unless the caller set
+/// the variables. On the 2-core development machine, two single-threaded workers ran 37.0
+/// episodes/min, and two workers that each used every core ran 30.0 (docs/benchmarks.md).
+pub(super) fn worker_command(assets: &Path, out: &Path, verbose: u8, jobs: usize) -> anyhow::Result<WorkerCommand> {
     let program = std::env::current_exe().context("cannot find the pickloop executable to start workers")?;
     let mut args: Vec<OsString> = vec!["--assets".into(), assets.into()];
     for _ in 0..verbose {
@@ -121,6 +128,15 @@ pub(super) fn worker_command(assets: &Path, out: &Path, verbose: u8) -> anyhow::
     let mut envs = Vec::new();
     if verbose == 0 && std::env::var_os("RUST_LOG").is_none() {
         envs.push(("RUST_LOG".into(), WORKER_LOG_FILTER.into()));
+    }
+    if jobs > 1 {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let per_worker = (cores / jobs).max(1).to_string();
+        for var in THREAD_POOL_VARS {
+            if std::env::var_os(var).is_none() {
+                envs.push((var.into(), per_worker.clone().into()));
+            }
+        }
     }
     Ok(WorkerCommand { program, args, envs })
 }

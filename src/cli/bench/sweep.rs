@@ -22,6 +22,9 @@ pub struct SweepBenchArgs {
     /// Worker counts to time, e.g. `--jobs 1 2`.
     #[arg(long, num_args = 1.., default_values_t = [1, 2])]
     pub jobs: Vec<usize>,
+    /// Time only shard I of N of the sweep, to keep a large sweep short.
+    #[arg(long, value_name = "I/N", default_value = "1/1")]
+    pub shard: Shard,
 }
 
 /// Counts rows as they arrive; the benchmark prints its own table.
@@ -49,12 +52,12 @@ pub fn bench_sweep(args: &SweepBenchArgs, assets: &Path) -> anyhow::Result<ExitC
             jobs,
             resume: false,
             retry_errors: false,
-            shard: Shard::WHOLE,
+            shard: args.shard,
             episode_timeout_s: None,
             no_gallery: true,
         };
         let prepared = sweep::prepare(&options, assets, load_checked)?;
-        let command = worker_command(assets, out.path(), 0)?;
+        let command = worker_command(assets, out.path(), 0, jobs)?;
         let mut count = Count(0);
         info!(jobs, episodes = prepared.jobs.len(), "timing the sweep");
         let started = Instant::now();
