@@ -45,7 +45,7 @@ pub struct EvidenceRow {
     pub sweep: Option<SweepTag>,
 }
 
-/// Where a sweep episode sits in its sweep. Reports group rows by these fields, `--resume`
+/// Position of a sweep episode in its sweep. Reports group rows by these fields, `--resume`
 /// skips the jobs whose rows exist, and `compare` pairs rows of two sweeps by scene, perturbation
 /// and seed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

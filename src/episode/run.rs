@@ -33,9 +33,9 @@ pub struct EpisodeSpec {
     pub perception: PerceptionConfig,
     /// Directory for every perception frame as PNG, if requested.
     pub save_frames: Option<PathBuf>,
-    /// Sensor perturbations applied to each frame before perception sees it.
+    /// Sensor perturbations applied to each frame before perception receives it.
     pub frame_effects: FrameEffects,
-    /// Keep every perception frame with its decision in [`EpisodeRun::frames`], for the failure
+    /// Keeps every perception frame with its decision in [`EpisodeRun::frames`], for the failure
     /// gallery and flip pairs.
     pub record_frames: bool,
 }

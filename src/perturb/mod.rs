@@ -84,6 +84,11 @@ impl PerturbContext {
                 urdf.display()
             )
         })?;
+        Ok(Self::new(arm, assets_dir))
+    }
+
+    /// Builds the context for an arm that is already loaded.
+    pub fn new(arm: ArmModel, assets_dir: &Path) -> Self {
         let validation = ValidationContext {
             assets_dir: assets_dir.to_path_buf(),
             reach: ReachLimits {
@@ -92,7 +97,7 @@ impl PerturbContext {
                 min_reach_m: arm.min_reach_m(),
             },
         };
-        Ok(Self { arm, validation })
+        Self { arm, validation }
     }
 }
 

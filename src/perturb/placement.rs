@@ -36,7 +36,7 @@ pub fn listing(problems: &[Diagnostic]) -> String {
         .join("\n")
 }
 
-/// Returns the scene's target object and the support it stands on.
+/// Returns the scene's target object and the support it is placed on.
 pub fn target_and_support(scene: &Scene) -> anyhow::Result<(&Object, &Support)> {
     let target = scene.objects.iter().find(|o| o.id == scene.target).with_context(|| {
         format!("the target {:?} is not an object of the scene; run `pickloop scene check`", scene.target)

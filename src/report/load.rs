@@ -11,10 +11,8 @@ use crate::episode::{EvidenceRow, FailureKind};
 
 /// File that `pickloop run` and sweeps append evidence rows to, inside a run directory.
 pub const EVIDENCE_FILE: &str = "evidence.jsonl";
-/// Axis name of the unperturbed scene.
-pub const BASE_AXIS: &str = "base";
-/// Hex digits of the job key derived for rows without a sweep tag, as many as sweeps write.
-const JOB_KEY_HEX_DIGITS: usize = 16;
+pub use crate::sweep::plan::BASE_AXIS;
+use crate::sweep::plan::JOB_KEY_HEX_DIGITS;
 /// Perceptions that plain `run` rows count as references (never gated), as sweeps mark them.
 const BASELINE_PERCEPTIONS: [&str; 2] = ["oracle", "random"];
 

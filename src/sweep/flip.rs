@@ -89,9 +89,10 @@ pub fn search(request: &FlipSearch) -> anyhow::Result<FlipResult> {
     if !(tolerance.is_finite() && tolerance > 0.0) {
         bail!("--tolerance {} must be a positive number in the axis's unit", request.tolerance);
     }
-    let base = probe(request, 0.0)?;
+    let context = PerturbContext::new(request.arm.clone(), request.assets);
+    let base = probe(request, &context, 0.0)?;
     let mut tried = Vec::new();
-    let top = probe(request, request.max_magnitude)?;
+    let top = probe(request, &context, request.max_magnitude)?;
     let top_reason = flip_reason(&base, &top);
     tried.push(Tried { magnitude: request.max_magnitude, flipped: top_reason.is_some() });
     if top_reason.is_none() {
@@ -112,7 +113,7 @@ pub fn search(request: &FlipSearch) -> anyhow::Result<FlipResult> {
                 break;
             }
         }
-        let candidate = probe(request, middle)?;
+        let candidate = probe(request, &context, middle)?;
         let candidate_reason = flip_reason(&base, &candidate);
         tried.push(Tried { magnitude: middle, flipped: candidate_reason.is_some() });
         if candidate_reason.is_some() {
@@ -143,10 +144,9 @@ pub fn flip_reason(base: &Probe, probe: &Probe) -> Option<String> {
     None
 }
 
-fn probe(request: &FlipSearch, magnitude: f64) -> anyhow::Result<Probe> {
+fn probe(request: &FlipSearch, context: &PerturbContext, magnitude: f64) -> anyhow::Result<Probe> {
     let perturbations = [Perturbation { axis: request.axis, magnitude }];
-    let context = PerturbContext::load(request.assets, &request.scene.scene)?;
-    let perturbed = crate::perturb::apply_with(&request.scene.scene, &perturbations, request.perturbation_seed, &context)?;
+    let perturbed = crate::perturb::apply_with(&request.scene.scene, &perturbations, request.perturbation_seed, context)?;
     let loaded = LoadedScene {
         scene: perturbed.scene,
         ..request.scene.clone()

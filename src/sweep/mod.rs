@@ -84,10 +84,12 @@ pub fn prepare(options: &SweepOptions, assets: &Path, load_scene: SceneLoader) -
     if options.no_gallery {
         file.gallery = false;
     }
+
     let mut scenes = HashMap::new();
+    let mut contexts = HashMap::new();
     let mut planned = Vec::new();
     for path in &file.scenes {
-        let (loaded, _) = load_scene(path, assets)
+        let (loaded, arm) = load_scene(path, assets)
             .with_context(|| format!("sweep {} lists scene {}", file.name, path.display()))?;
         planned.push(PlannedScene {
             path: path.clone(),
@@ -96,22 +98,31 @@ pub fn prepare(options: &SweepOptions, assets: &Path, load_scene: SceneLoader) -
             seed: loaded.scene.seed,
         });
         scenes.insert(path.clone(), loaded);
+        contexts.insert(path.clone(), PerturbContext::new(arm, assets));
     }
+    check_axis_scenes(&file, &planned)?;
+
+    let jobs = plan::plan(&file, &planned);
+    check_perturbations(&jobs, &scenes, &contexts)?;
+    Ok(PreparedSweep { file, jobs, scenes })
+}
+
+/// Rejects an axis `scenes` list that names a scene the sweep does not have.
+fn check_axis_scenes(file: &SweepFile, planned: &[PlannedScene]) -> anyhow::Result<()> {
     for axis in &file.axes {
         for name in &axis.scenes {
             if !planned.iter().any(|scene| scene.name == *name) {
+                let names: Vec<&str> = planned.iter().map(|s| s.name.as_str()).collect();
                 bail!(
-                    "axis {} of sweep {} lists scene {name:?}, which is not the name of any of its scenes ({})",
+                    "axis {} of sweep {} lists scene {name:?}, which is not the name of any of its scenes ({}); use one of those names",
                     axis.axis.name(),
                     file.name,
-                    planned.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+                    names.join(", ")
                 );
             }
         }
     }
-    let jobs = plan::plan(&file, &planned);
-    check_perturbations(&jobs, &scenes, assets)?;
-    Ok(PreparedSweep { file, jobs, scenes })
+    Ok(())
 }
 
 /// Receives a running sweep's progress.
@@ -124,8 +135,11 @@ pub trait Progress {
 
 /// Applies every distinct set of perturbations of the plan once, so that a magnitude an axis
 /// rejects or a distractor count that does not fit stops the sweep before any worker starts.
-fn check_perturbations(jobs: &[Job], scenes: &HashMap<PathBuf, LoadedScene>, assets: &Path) -> anyhow::Result<()> {
-    let mut contexts = HashMap::new();
+fn check_perturbations(
+    jobs: &[Job],
+    scenes: &HashMap<PathBuf, LoadedScene>,
+    contexts: &HashMap<PathBuf, PerturbContext>,
+) -> anyhow::Result<()> {
     let mut checked = std::collections::HashSet::new();
     for job in jobs {
         let labels: Vec<String> = job.perturbations.iter().map(|p| p.label()).collect();
@@ -133,9 +147,6 @@ fn check_perturbations(jobs: &[Job], scenes: &HashMap<PathBuf, LoadedScene>, ass
             continue;
         }
         let base = &scenes[&job.scene].scene;
-        if !contexts.contains_key(&job.scene) {
-            contexts.insert(job.scene.clone(), PerturbContext::load(assets, base)?);
-        }
         crate::perturb::apply_with(base, &job.perturbations, job.perturbation_seed, &contexts[&job.scene])
             .with_context(|| format!("job {} of sweep {} cannot run", job.index, job.sweep))?;
     }

@@ -17,7 +17,7 @@ use crate::perturb::Perturbation;
 pub const BASE_AXIS: &str = "base";
 
 /// Hex digits of the SHA-256 digest kept as a job key.
-const JOB_KEY_HEX_DIGITS: usize = 16;
+pub const JOB_KEY_HEX_DIGITS: usize = 16;
 
 /// One episode of a sweep: everything a worker needs to run it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -94,10 +94,10 @@ pub fn run_jobs(
     }
 
     loop {
-        for slot in 0..workers.len() {
-            let idle = workers[slot].as_ref().is_some_and(|w| w.job.is_none());
-            if idle && let Some(job) = queue.pop_front() {
-                let worker = workers[slot].as_mut().expect("checked above");
+        for worker in workers.iter_mut().flatten() {
+            if worker.job.is_none()
+                && let Some(job) = queue.pop_front()
+            {
                 send_job(worker, job)?;
             }
         }
@@ -112,13 +112,11 @@ pub fn run_jobs(
             Err(RecvTimeoutError::Disconnected) => unreachable!("the runner keeps a sender open"),
         }
         for slot in 0..workers.len() {
-            let overdue = workers[slot].as_ref().and_then(|w| {
-                let (job, started) = w.job.as_ref()?;
-                (started.elapsed().as_secs_f64() > job.timeout_s).then_some(job.timeout_s)
-            });
-            if let Some(limit_s) = overdue {
-                let mut worker = workers[slot].take().expect("an overdue worker exists");
-                let (job, started) = worker.job.take().expect("an overdue worker has a job");
+            let Some(mut worker) = workers[slot].take_if(|w| w.is_overdue()) else {
+                continue;
+            };
+            if let Some((job, started)) = worker.job.take() {
+                let limit_s = job.timeout_s;
                 warn!(job = %job.key, limit_s, "episode ran past its wall-clock limit; killing its worker");
                 let _ = worker.child.kill();
                 let _ = worker.child.wait();
@@ -135,6 +133,15 @@ pub fn run_jobs(
     Ok(())
 }
 
+impl Worker {
+    /// Returns true when the worker's current job has run past its wall-clock limit.
+    fn is_overdue(&self) -> bool {
+        self.job
+            .as_ref()
+            .is_some_and(|(job, started)| started.elapsed().as_secs_f64() > job.timeout_s)
+    }
+}
+
 fn handle_event(
     event: Event,
     workers: &mut [Option<Worker>],
@@ -143,15 +150,13 @@ fn handle_event(
     sender: &Sender<Event>,
     on_finished: &mut impl FnMut(Finished) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let current = |workers: &[Option<Worker>], slot: usize, generation: u64| {
-        workers[slot].as_ref().is_some_and(|w| w.generation == generation)
-    };
+    // Events of a worker that was killed and replaced carry an old generation and are dropped.
+    let is_current = |worker: &Option<Worker>, generation: u64| worker.as_ref().is_some_and(|w| w.generation == generation);
     match event {
         Event::Line { slot, generation, line } => {
-            if !current(workers, slot, generation) {
+            let Some(worker) = workers[slot].as_mut().filter(|w| w.generation == generation) else {
                 return Ok(());
-            }
-            let worker = workers[slot].as_mut().expect("checked above");
+            };
             let reply: Reply = serde_json::from_str(&line)
                 .with_context(|| format!("worker {slot} sent a line that is not a reply: {line}"))?;
             match worker.job.take() {
@@ -164,10 +169,12 @@ fn handle_event(
             }
         }
         Event::Closed { slot, generation } => {
-            if !current(workers, slot, generation) {
+            if !is_current(&workers[slot], generation) {
                 return Ok(());
             }
-            let mut worker = workers[slot].take().expect("checked above");
+            let Some(mut worker) = workers[slot].take() else {
+                return Ok(());
+            };
             let status = worker
                 .child
                 .wait()
@@ -177,7 +184,11 @@ fn handle_event(
             if let Some(reader) = worker.stderr_reader.take() {
                 let _ = reader.join();
             }
-            let stderr_tail = worker.stderr_tail.lock().map(|tail| tail.iter().cloned().collect::<Vec<_>>().join(" | ")).unwrap_or_default();
+            let stderr_tail = worker
+                .stderr_tail
+                .lock()
+                .map(|tail| tail.iter().cloned().collect::<Vec<_>>().join(" | "))
+                .unwrap_or_default();
             if let Some((job, started)) = worker.job.take() {
                 error!(job = %job.key, %status, "worker died while running an episode");
                 on_finished(Finished::Failed(job, JobFailure::WorkerDied { status, stderr_tail }, started.elapsed()))?;

@@ -12,6 +12,7 @@ use anyhow::Context;
 use tracing::warn;
 
 use crate::episode::{EvidenceRow, FailureKind};
+use crate::report::load::read_evidence_file;
 
 /// Rows of one sweep already in an evidence file, by job key.
 #[derive(Debug, Default)]
@@ -41,36 +42,34 @@ pub fn read_finished(path: &Path, sweep: &str) -> anyhow::Result<Finished> {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(finished),
         Err(error) => return Err(error).with_context(|| format!("cannot read {}", path.display())),
     };
-    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |end| end + 1);
-    if complete < bytes.len() {
-        finished.torn_bytes = (bytes.len() - complete) as u64;
-        warn!(
-            file = %path.display(),
-            bytes = finished.torn_bytes,
-            "the last line of the evidence file is incomplete (the run was interrupted while writing it); cutting it off"
-        );
-        let file = OpenOptions::new()
-            .write(true)
-            .open(path)
-            .with_context(|| format!("cannot open {} to cut off its torn last line", path.display()))?;
-        file.set_len(complete as u64)
-            .with_context(|| format!("cannot cut the torn last line off {}", path.display()))?;
-    }
-    let text = String::from_utf8_lossy(&bytes[..complete]);
-    for (number, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let row: EvidenceRow = serde_json::from_str(line).with_context(|| {
-            format!(
-                "line {} of {} is not an evidence row; move the file away or pass another --out",
-                number + 1,
-                path.display()
-            )
-        })?;
-        if let Some(tag) = row.sweep.as_ref().filter(|tag| tag.sweep == sweep) {
-            finished.rows.insert(tag.job.clone(), row);
+    finished.torn_bytes = cut_torn_line(path, &bytes)?;
+    let (rows, _) = read_evidence_file(path)?;
+    for loaded in rows {
+        if let Some(tag) = loaded.row.sweep.as_ref().filter(|tag| tag.sweep == sweep) {
+            finished.rows.insert(tag.job.clone(), loaded.row);
         }
     }
     Ok(finished)
+}
+
+/// Truncates `path`, whose content is `bytes`, after its last newline. Returns the number of
+/// bytes cut off.
+fn cut_torn_line(path: &Path, bytes: &[u8]) -> anyhow::Result<u64> {
+    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |end| end + 1);
+    let torn_bytes = (bytes.len() - complete) as u64;
+    if torn_bytes == 0 {
+        return Ok(0);
+    }
+    warn!(
+        file = %path.display(),
+        bytes = torn_bytes,
+        "the last line of the evidence file is incomplete (the run was interrupted while writing it); cutting it off"
+    );
+    let file = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .with_context(|| format!("cannot open {} to cut off its torn last line", path.display()))?;
+    file.set_len(complete as u64)
+        .with_context(|| format!("cannot cut the torn last line off {}", path.display()))?;
+    Ok(torn_bytes)
 }

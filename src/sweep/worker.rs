@@ -63,7 +63,7 @@ pub fn serve(input: impl BufRead, mut output: impl Write, context: &WorkerContex
     Ok(())
 }
 
-/// Panics or hangs on the jobs that [`FAULT_ENV`] names.
+/// Panics or hangs on the jobs listed in [`FAULT_ENV`].
 fn inject_fault(faults: &str, index: usize) {
     for fault in faults.split(',').map(str::trim).filter(|f| !f.is_empty()) {
         let Some((kind, at)) = fault.split_once('@') else { continue };
@@ -84,7 +84,8 @@ fn inject_fault(faults: &str, index: usize) {
 #[derive(Default)]
 struct WorkerState {
     perceptions: HashMap<String, PerceptionConfig>,
-    scenes: HashMap<PathBuf, (LoadedScene, ArmModel)>,
+    /// Base scenes by path, with their arm and validation context.
+    scenes: HashMap<PathBuf, (LoadedScene, PerturbContext)>,
     /// The renderer of the last perturbed scene, keyed by that scene's RON text.
     session: Option<(String, SceneSession)>,
 }
@@ -143,10 +144,11 @@ impl WorkerState {
     /// the result, reusing the previous job's renderer when the scene is the same.
     fn prepare_session(&mut self, job: &Job, context: &WorkerContext) -> anyhow::Result<Perturbed> {
         if !self.scenes.contains_key(&job.scene) {
-            let loaded = (context.load_scene)(&job.scene, &context.assets)?;
-            self.scenes.insert(job.scene.clone(), loaded);
+            let (loaded, arm) = (context.load_scene)(&job.scene, &context.assets)?;
+            let perturb_context = PerturbContext::new(arm, &context.assets);
+            self.scenes.insert(job.scene.clone(), (loaded, perturb_context));
         }
-        let (base, arm) = &self.scenes[&job.scene];
+        let (base, perturb_context) = &self.scenes[&job.scene];
         anyhow::ensure!(
             base.sha256 == job.scene_sha256,
             "scene file {} changed since the sweep was planned (SHA-256 {} instead of {}); start the sweep again",
@@ -154,8 +156,7 @@ impl WorkerState {
             base.sha256,
             job.scene_sha256
         );
-        let perturb_context = PerturbContext::load(&context.assets, &base.scene)?;
-        let perturbed = crate::perturb::apply_with(&base.scene, &job.perturbations, job.perturbation_seed, &perturb_context)
+        let perturbed = crate::perturb::apply_with(&base.scene, &job.perturbations, job.perturbation_seed, perturb_context)
             .with_context(|| format!("cannot apply perturbations to scene {}", job.scene.display()))?;
 
         let scene_text = ron::to_string(&perturbed.scene).context("cannot serialise the perturbed scene")?;
@@ -166,7 +167,7 @@ impl WorkerState {
                 ..base.clone()
             };
             let rates = loaded.scene.rates;
-            let session = SceneSession::new(loaded, arm.clone(), rates, &context.assets)?;
+            let session = SceneSession::new(loaded, perturb_context.arm.clone(), rates, &context.assets)?;
             self.session = Some((scene_text, session));
         }
         Ok(perturbed)
